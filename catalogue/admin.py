@@ -1,0 +1,154 @@
+from django import forms
+from django.contrib import admin
+
+from .admin_mixins import AuditedModelAdmin
+from .models import (
+    Action,
+    ActionAudience,
+    ActionFunder,
+    ActionLabel,
+    AuditEntry,
+    Commune,
+    Department,
+    Formation,
+    Programme,
+    RomeCode,
+    TrainingPlace,
+)
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "region_code"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Commune)
+class CommuneAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "postcodes", "department", "kind", "population"]
+    list_filter = ["department", "kind"]
+    search_fields = ["name", "code", "postcodes"]
+    list_select_related = ["department"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(RomeCode)
+class RomeCodeAdmin(admin.ModelAdmin):
+    list_display = ["code", "label"]
+    search_fields = ["code", "label"]
+
+
+class FormationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Formation
+        fields = "__all__"
+
+    def clean_rome_codes(self):
+        codes = self.cleaned_data["rome_codes"]
+        if len(codes) > Formation.MAX_ROME_CODES:
+            raise forms.ValidationError(
+                f"Une formation porte {Formation.MAX_ROME_CODES} codes ROME au plus ({len(codes)} choisis)."
+            )
+        return codes
+
+
+@admin.register(Formation)
+class FormationAdmin(AuditedModelAdmin):
+    form = FormationAdminForm
+    list_display = ["title", "organism", "is_certifying", "certification_code", "nsf_code", "updated_at"]
+    list_filter = ["is_certifying", "entry_level", "exit_level"]
+    search_fields = ["title", "organism__usual_name", "organism__siret", "certification_code", "external_id"]
+    list_select_related = ["organism"]
+    autocomplete_fields = ["organism", "rome_codes"]
+    show_full_result_count = False
+
+
+class ActionAudienceInline(admin.TabularInline):
+    model = ActionAudience
+    extra = 0
+
+
+class ActionFunderInline(admin.TabularInline):
+    model = ActionFunder
+    extra = 0
+
+
+class TrainingPlaceInline(admin.StackedInline):
+    model = TrainingPlace
+    extra = 0
+    autocomplete_fields = ["commune"]
+
+
+class ActionLabelInline(admin.TabularInline):
+    model = ActionLabel
+    extra = 0
+    fields = ["programme", "state", "valid_from", "valid_until", "decision_reason"]
+
+
+@admin.register(Action)
+class ActionAdmin(AuditedModelAdmin):
+    list_display = [
+        "formation",
+        "organism_name",
+        "public_id",
+        "teaching_mode",
+        "axis",
+        "is_published",
+        "free_for_jobseekers",
+    ]
+    list_filter = ["is_published", "axis", "teaching_mode", "free_for_jobseekers", "disabled_access"]
+    search_fields = ["public_id", "external_id", "formation__title", "formation__organism__usual_name"]
+    list_select_related = ["formation__organism"]
+    autocomplete_fields = ["formation"]
+    readonly_fields = ["public_id"]
+    inlines = [ActionAudienceInline, ActionFunderInline, TrainingPlaceInline, ActionLabelInline]
+    show_full_result_count = False
+
+    @admin.display(description="organisme", ordering="formation__organism__usual_name")
+    def organism_name(self, obj):
+        return obj.formation.organism.usual_name
+
+
+@admin.register(TrainingPlace)
+class TrainingPlaceAdmin(AuditedModelAdmin):
+    list_display = ["__str__", "commune", "action"]
+    search_fields = ["name", "street", "postcode", "commune__name", "action__public_id"]
+    list_select_related = ["commune", "action__formation"]
+    autocomplete_fields = ["action", "commune"]
+    show_full_result_count = False
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(AuditedModelAdmin):
+    list_display = ["name", "is_national", "valid_from", "valid_until"]
+    list_filter = ["is_national"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(ActionLabel)
+class ActionLabelAdmin(AuditedModelAdmin):
+    list_display = ["action", "programme", "state", "valid_from", "valid_until", "decided_at"]
+    list_filter = ["programme", "state"]
+    search_fields = ["action__public_id", "action__formation__title", "action__formation__organism__usual_name"]
+    list_select_related = ["action__formation", "programme"]
+    autocomplete_fields = ["action", "decided_by"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor_label", "verb", "content_type", "object_repr", "organism"]
+    list_filter = ["verb", "content_type"]
+    search_fields = ["object_repr", "actor_label", "organism__usual_name"]
+    list_select_related = ["content_type", "organism"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from .audit import audit_record, diff, organism_of, snapshot
+from .models import AuditEntry
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """Records every creation, change and deletion made in the admin in the audit trail."""
+
+    def save_model(self, request, obj, form, change):
+        before = snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else {}
+        super().save_model(request, obj, form, change)
+        changes = diff(before, snapshot(obj))
+        if change and not changes:
+            return
+        audit_record(
+            actor=request.user,
+            verb=AuditEntry.Verb.UPDATE if change else AuditEntry.Verb.CREATE,
+            obj=obj,
+            organism=organism_of(obj),
+            changes=changes,
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(
+            actor=request.user,
+            verb=AuditEntry.Verb.DELETE,
+            obj=obj,
+            organism=organism_of(obj),
+            changes=diff(snapshot(obj), {}),
+        )
+        super().delete_model(request, obj)

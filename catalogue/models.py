@@ -1,0 +1,475 @@
+import secrets
+from datetime import date
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import F, Q
+
+from .choices import Audience, Axis, EnglishSector, Funder, Level, RemoteKind, TeachingMode
+
+PUBLIC_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def new_public_id() -> str:
+    """A short, unguessable identifier for public URLs (no sequential primary keys in URLs)."""
+    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(10))
+
+
+# Reference data ---------------------------------------------------------------------------------
+
+
+class Department(models.Model):
+    code = models.CharField("code", max_length=3, unique=True)
+    name = models.CharField("nom", max_length=100)
+    region_code = models.CharField("code de la région", max_length=2)
+
+    class Meta:
+        verbose_name = "département"
+        verbose_name_plural = "départements"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Commune(models.Model):
+    """A commune (INSEE code) or one of Paris' arrondissements, with its postcodes and centre."""
+
+    class Kind(models.TextChoices):
+        COMMUNE = "COM", "Commune"
+        ARRONDISSEMENT = "ARM", "Arrondissement municipal"
+
+    code = models.CharField("code INSEE", max_length=5, unique=True)
+    name = models.CharField("nom", max_length=100)
+    kind = models.CharField("type", max_length=3, choices=Kind.choices, default=Kind.COMMUNE)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="commune de rattachement",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="arrondissements",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="département", on_delete=models.PROTECT, related_name="communes"
+    )
+    postcodes = models.CharField("codes postaux", max_length=200, help_text="Séparés par des espaces.")
+    population = models.PositiveIntegerField("population municipale", default=0)
+    latitude = models.FloatField("latitude du centre")
+    longitude = models.FloatField("longitude du centre")
+
+    class Meta:
+        verbose_name = "commune"
+        verbose_name_plural = "communes"
+        ordering = ["name", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[0-9][0-9AB][0-9]{3}$"),
+                name="commune_code_shape",
+                violation_error_message="Le code INSEE comporte 5 caractères.",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="commune_coordinates_range",
+                violation_error_message="Coordonnées hors limites.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.postcode_list[0] if self.postcode_list else self.code})"
+
+    @property
+    def postcode_list(self) -> list[str]:
+        return self.postcodes.split()
+
+
+class RomeCode(models.Model):
+    """A ROME 4.0 job code (France Travail)."""
+
+    code = models.CharField("code ROME", max_length=5, unique=True)
+    label = models.CharField("intitulé", max_length=200)
+
+    class Meta:
+        verbose_name = "code ROME"
+        verbose_name_plural = "codes ROME"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-N][0-9]{4}$"),
+                name="romecode_code_shape",
+                violation_error_message="Un code ROME est une lettre suivie de 4 chiffres (ex. M1855).",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} · {self.label}"
+
+
+# The offer: formation → action → session (LHÉO) --------------------------------------------------
+
+
+class Formation(models.Model):
+    """What is taught (LHÉO `formation`), under one responsible organisation."""
+
+    MAX_ROME_CODES = 5
+
+    organism = models.ForeignKey(
+        "organisms.Organism",
+        verbose_name="organisme responsable",
+        on_delete=models.CASCADE,
+        related_name="formations",
+    )
+    external_id = models.CharField(
+        "identifiant externe (numéro LHÉO)", max_length=100, blank=True, help_text="Clé stable des échanges LHÉO."
+    )
+    title = models.CharField("intitulé", max_length=255)
+    objectives = models.TextField("objectifs")
+    content = models.TextField("contenu")
+    expected_results = models.TextField("résultats attendus", blank=True)
+    is_certifying = models.BooleanField("certifiante", default=False)
+    certification_code = models.CharField(
+        "code RNCP ou RS", max_length=12, blank=True, help_text="Par exemple RNCP37674 ou RS5678."
+    )
+    rome_codes = models.ManyToManyField(
+        RomeCode, verbose_name="codes ROME (5 au plus)", blank=True, related_name="formations"
+    )
+    nsf_code = models.CharField("code NSF", max_length=4, blank=True, help_text="Par exemple 326 (informatique).")
+    entry_level = models.PositiveSmallIntegerField("niveau d'entrée", choices=Level.choices, default=Level.UNKNOWN)
+    exit_level = models.PositiveSmallIntegerField("niveau de sortie", choices=Level.choices, default=Level.UNKNOWN)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    class Meta:
+        verbose_name = "formation"
+        verbose_name_plural = "formations"
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(certification_code="") | Q(certification_code__regex=r"^(RNCP|RS)[0-9]{1,8}$"),
+                name="formation_certification_code_shape",
+                violation_error_message="Le code de certification commence par RNCP ou RS suivi de chiffres.",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_certifying=True) | Q(certification_code=""),
+                name="formation_code_only_if_certifying",
+                violation_error_message="Seule une formation certifiante porte un code RNCP ou RS.",
+            ),
+            models.CheckConstraint(
+                condition=Q(nsf_code="") | Q(nsf_code__regex=r"^[0-9]{3}[a-z]?$"),
+                name="formation_nsf_code_shape",
+                violation_error_message="Le code NSF comporte 3 chiffres, suivis éventuellement d'une lettre.",
+            ),
+            models.UniqueConstraint(
+                fields=["organism", "external_id"],
+                condition=~Q(external_id=""),
+                name="formation_unique_external_id_per_organism",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ActionQuerySet(models.QuerySet):
+    def published(self):
+        """Actions visible to the public: published, by an approved organisation."""
+        from organisms.models import Organism
+
+        return self.filter(is_published=True, formation__organism__approval_state=Organism.ApprovalState.APPROVED)
+
+    def for_organism(self, organism):
+        return self.filter(formation__organism=organism)
+
+
+class Action(models.Model):
+    """One organisation's delivery of a formation (LHÉO `action`)."""
+
+    objects = ActionQuerySet.as_manager()
+
+    formation = models.ForeignKey(Formation, verbose_name="formation", on_delete=models.CASCADE, related_name="actions")
+    public_id = models.CharField("identifiant public", max_length=12, unique=True, default=new_public_id)
+    external_id = models.CharField("identifiant externe (numéro LHÉO)", max_length=100, blank=True)
+    is_published = models.BooleanField("publiée", default=False)
+    teaching_mode = models.PositiveSmallIntegerField(
+        "modalité d'enseignement", choices=TeachingMode.choices, default=TeachingMode.ON_SITE
+    )
+    axis = models.CharField("axe du programme", max_length=12, choices=Axis.choices, blank=True)
+    remote_kind = models.CharField("type de formation à distance", max_length=10, choices=RemoteKind.choices, blank=True)
+    english_sector = models.CharField(
+        "secteur visé (anglais professionnel)", max_length=12, choices=EnglishSector.choices, blank=True
+    )
+    entry_requirements = models.TextField("prérequis et conditions d'accès", blank=True)
+    hours_centre = models.PositiveIntegerField("heures en centre", null=True, blank=True)
+    hours_company = models.PositiveIntegerField("heures en entreprise", null=True, blank=True)
+    hours_total = models.PositiveIntegerField("durée totale (heures)", null=True, blank=True)
+    price = models.DecimalField(
+        "prix total TTC (€)", max_digits=9, decimal_places=2, null=True, blank=True, help_text="Vide si inconnu."
+    )
+    free_for_jobseekers = models.BooleanField("gratuite pour les demandeurs d'emploi", default=False)
+    cpf_eligible = models.BooleanField("éligible au compte personnel de formation (CPF)", default=False)
+    disabled_access = models.BooleanField("accessible aux personnes en situation de handicap", default=False)
+    accessibility_details = models.TextField("précisions sur l'accessibilité", blank=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    class Meta:
+        verbose_name = "action de formation"
+        verbose_name_plural = "actions de formation"
+        ordering = ["formation__title", "public_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(axis=Axis.BLENDED) | Q(teaching_mode=TeachingMode.BLENDED),
+                name="action_blended_axis_is_blended_mode",
+                violation_error_message="L'axe « formation hybride » suppose une modalité mixte.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(axis__in=[Axis.REMOTE, Axis.PRO_ENGLISH]) | Q(teaching_mode=TeachingMode.REMOTE),
+                name="action_remote_axes_are_remote_mode",
+                violation_error_message="Les axes « 100 % à distance » supposent une formation entièrement à distance.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(axis=Axis.REMOTE) & ~Q(remote_kind="")) | (~Q(axis=Axis.REMOTE) & Q(remote_kind="")),
+                name="action_remote_kind_iff_remote_axis",
+                violation_error_message="Le type de formation à distance (SPOC ou synchrone) accompagne l'axe « 100 % à distance ».",
+            ),
+            models.CheckConstraint(
+                condition=(Q(axis=Axis.PRO_ENGLISH) & ~Q(english_sector=""))
+                | (~Q(axis=Axis.PRO_ENGLISH) & Q(english_sector="")),
+                name="action_english_sector_iff_english_axis",
+                violation_error_message="Le secteur visé accompagne l'axe « anglais professionnel ».",
+            ),
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0),
+                name="action_price_not_negative",
+                violation_error_message="Le prix ne peut pas être négatif.",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours_total__isnull=True)
+                | ((Q(hours_centre__isnull=True) | Q(hours_total__gte=F("hours_centre")))
+                   & (Q(hours_company__isnull=True) | Q(hours_total__gte=F("hours_company")))),
+                name="action_total_hours_cover_parts",
+                violation_error_message="La durée totale ne peut être inférieure aux heures en centre ou en entreprise.",
+            ),
+            models.UniqueConstraint(
+                fields=["formation", "external_id"],
+                condition=~Q(external_id=""),
+                name="action_unique_external_id_per_formation",
+            ),
+        ]
+        indexes = [
+            # Public search and home figures: published actions by axis.
+            models.Index(fields=["axis"], condition=Q(is_published=True), name="action_published_axis_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.formation.title} ({self.public_id})"
+
+
+class ActionAudience(models.Model):
+    """A target audience of an action: LHÉO `code-public-vise` or the portal's NEET / QPV / ZRR."""
+
+    action = models.ForeignKey(Action, verbose_name="action", on_delete=models.CASCADE, related_name="audiences")
+    code = models.CharField("public visé", max_length=8, choices=Audience.choices)
+
+    class Meta:
+        verbose_name = "public visé"
+        verbose_name_plural = "publics visés"
+        constraints = [
+            models.UniqueConstraint(fields=["action", "code"], name="actionaudience_unique"),
+        ]
+        indexes = [
+            # Search filter and facet counts by audience.
+            models.Index(fields=["code", "action"], name="actionaudience_code_idx"),
+        ]
+
+    def __str__(self):
+        return self.get_code_display()
+
+
+class ActionFunder(models.Model):
+    """A funder of an action (LHÉO `code-financeur`), with the places it funds."""
+
+    action = models.ForeignKey(Action, verbose_name="action", on_delete=models.CASCADE, related_name="funders")
+    code = models.CharField("financeur", max_length=3, choices=Funder.choices)
+    funded_places = models.PositiveIntegerField("places financées", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "financeur"
+        verbose_name_plural = "financeurs"
+        constraints = [
+            models.UniqueConstraint(fields=["action", "code"], name="actionfunder_unique"),
+        ]
+        indexes = [
+            # Search filter and facet counts by funder.
+            models.Index(fields=["code", "action"], name="actionfunder_code_idx"),
+        ]
+
+    def __str__(self):
+        return self.get_code_display()
+
+
+class TrainingPlace(models.Model):
+    """A place where an action is taught (LHÉO 2.3 allows several per action)."""
+
+    action = models.ForeignKey(
+        Action, verbose_name="action", on_delete=models.CASCADE, related_name="training_places"
+    )
+    name = models.CharField("nom du lieu", max_length=200, blank=True)
+    street = models.CharField("adresse", max_length=250)
+    postcode = models.CharField("code postal", max_length=5)
+    commune = models.ForeignKey(Commune, verbose_name="commune", on_delete=models.PROTECT)
+    latitude = models.FloatField("latitude")
+    longitude = models.FloatField("longitude")
+
+    class Meta:
+        verbose_name = "lieu de formation"
+        verbose_name_plural = "lieux de formation"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(postcode__regex=r"^[0-9]{5}$"),
+                name="trainingplace_postcode_shape",
+                violation_error_message="Le code postal doit comporter 5 chiffres.",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="trainingplace_coordinates_range",
+                violation_error_message="Coordonnées hors limites.",
+            ),
+        ]
+
+    def __str__(self):
+        label = f"{self.street}, {self.postcode} {self.commune.name}"
+        return f"{self.name} : {label}" if self.name else label
+
+
+# Regional programmes and labels ------------------------------------------------------------------
+
+
+class Programme(models.Model):
+    """A regional or national programme under which actions are labelled."""
+
+    slug = models.SlugField("identifiant public", max_length=80, unique=True)
+    name = models.CharField("nom", max_length=200)
+    description = models.TextField("description", blank=True)
+    is_national = models.BooleanField("label national", default=False)
+    valid_from = models.DateField("début de validité", null=True, blank=True)
+    valid_until = models.DateField("fin de validité", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "programme"
+        verbose_name_plural = "programmes"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="programme_validity_order",
+                violation_error_message="La fin de validité doit suivre le début.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ActionLabelQuerySet(models.QuerySet):
+    def active(self, today: date):
+        return self.filter(state=ActionLabel.State.GRANTED, valid_from__lte=today).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+        )
+
+
+class ActionLabel(models.Model):
+    """An action labelled (or asking to be) under a programme."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", "Demandé"
+        GRANTED = "granted", "Labellisée"
+        REFUSED = "refused", "Refusé"
+        WITHDRAWN = "withdrawn", "Retiré"
+
+    objects = ActionLabelQuerySet.as_manager()
+
+    action = models.ForeignKey(Action, verbose_name="action", on_delete=models.CASCADE, related_name="labels")
+    programme = models.ForeignKey(Programme, verbose_name="programme", on_delete=models.PROTECT, related_name="labels")
+    state = models.CharField("état", max_length=10, choices=State.choices, default=State.REQUESTED)
+    justification = models.TextField("justification de la demande", blank=True)
+    decision_reason = models.TextField("motif de la décision", blank=True)
+    requested_at = models.DateTimeField("demandé le", null=True, blank=True)
+    decided_at = models.DateTimeField("décidé le", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="décidé par", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    valid_from = models.DateField("valable à partir du", null=True, blank=True)
+    valid_until = models.DateField("valable jusqu'au", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "label d'une action"
+        verbose_name_plural = "labels des actions"
+        constraints = [
+            models.UniqueConstraint(fields=["action", "programme"], name="actionlabel_unique_action_programme"),
+            models.CheckConstraint(
+                condition=~Q(state="granted") | Q(valid_from__isnull=False),
+                name="actionlabel_granted_has_start",
+                violation_error_message="Un label accordé a une date de début de validité.",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="actionlabel_validity_order",
+                violation_error_message="La fin de validité du label doit suivre son début.",
+            ),
+        ]
+        indexes = [
+            # Search filter by programme label and staff queues by state.
+            models.Index(fields=["programme", "state", "action"], name="actionlabel_prog_state_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.programme} · {self.action} ({self.get_state_display()})"
+
+
+# Audit -------------------------------------------------------------------------------------------
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when, with the values before and after."""
+
+    class Verb(models.TextChoices):
+        CREATE = "create", "Création"
+        UPDATE = "update", "Modification"
+        DELETE = "delete", "Suppression"
+        DECISION = "decision", "Décision"
+
+    created_at = models.DateTimeField("le", auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    actor_label = models.CharField("auteur (au moment du changement)", max_length=254, blank=True)
+    verb = models.CharField("opération", max_length=10, choices=Verb.choices)
+    content_type = models.ForeignKey(ContentType, verbose_name="type d'objet", on_delete=models.PROTECT)
+    object_id = models.CharField("identifiant de l'objet", max_length=64)
+    object_repr = models.CharField("objet", max_length=255)
+    organism = models.ForeignKey(
+        "organisms.Organism",
+        verbose_name="organisme concerné",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+    )
+    changes = models.JSONField("changements (avant, après)", default=dict, blank=True)
+    reason = models.TextField("motif", blank=True)
+
+    class Meta:
+        verbose_name = "entrée du journal"
+        verbose_name_plural = "journal des modifications"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # History of one object, newest first.
+            models.Index(fields=["content_type", "object_id", "-created_at"], name="audit_object_idx"),
+            # History of one organisation's records, newest first.
+            models.Index(fields=["organism", "-created_at"], name="audit_organism_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_verb_display()} de {self.object_repr}"

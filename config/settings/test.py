@@ -1,0 +1,32 @@
+"""Test settings: strict (undefined template variables fail), fast hashing, in-memory email."""
+
+import os
+
+from django.template import TemplateSyntaxError
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-insecure-key")
+
+from .base import *  # noqa: E402,F403
+
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+DEMO_MODE = True
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+
+
+class InvalidTemplateVariable(str):
+    """Makes any undefined template variable fail the test that renders it."""
+
+    def __contains__(self, item):
+        return item == "%s"
+
+    def __mod__(self, name):
+        raise TemplateSyntaxError(f"Undefined template variable: {name!r}")
+
+
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")  # noqa: F405
+DATABASES["default"].get("OPTIONS", {}).pop("options", None)  # noqa: F405

@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from catalogue.admin_mixins import AuditedModelAdmin
+
+from .models import Membership, Organism
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organism)
+class OrganismAdmin(AuditedModelAdmin):
+    list_display = ["usual_name", "siret", "nda", "commune", "approval_state", "qualiopi_certified_on"]
+    list_filter = ["approval_state", "commune__department"]
+    search_fields = ["usual_name", "legal_name", "siret", "nda", "slug"]
+    list_select_related = ["commune"]
+    autocomplete_fields = ["commune"]
+    prepopulated_fields = {"slug": ["usual_name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organism", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "organism__usual_name", "organism__siret"]
+    list_select_related = ["user", "organism"]
+    autocomplete_fields = ["user", "organism"]

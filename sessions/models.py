@@ -1,0 +1,150 @@
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalogue.choices import RecruitmentState
+
+from .state import SessionStatus, Timing, is_stale, registration_is_open, session_timing
+
+
+class TrainingSessionQuerySet(models.QuerySet):
+    def public(self):
+        """Published sessions of published actions of approved organisations."""
+        from organisms.models import Organism
+
+        return self.filter(
+            is_published=True,
+            action__is_published=True,
+            action__formation__organism__approval_state=Organism.ApprovalState.APPROVED,
+        )
+
+    def for_organism(self, organism):
+        return self.filter(action__formation__organism=organism)
+
+    # The SQL twins of sessions.state.session_timing.
+    def undated(self):
+        return self.filter(start_date__isnull=True)
+
+    def upcoming(self, today: date):
+        return self.filter(start_date__gt=today)
+
+    def ongoing(self, today: date):
+        return self.filter(start_date__lte=today).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+
+    def past(self, today: date):
+        return self.filter(end_date__lt=today)
+
+    def stale(self, now: datetime):
+        limit = now - timedelta(days=settings.SESSION_STALE_AFTER_DAYS)
+        return self.filter(Q(confirmed_at__isnull=True) | Q(confirmed_at__lt=limit))
+
+
+class TrainingSession(models.Model):
+    """A dated occurrence of an action (LHÉO `session`)."""
+
+    objects = TrainingSessionQuerySet.as_manager()
+
+    action = models.ForeignKey(
+        "catalogue.Action", verbose_name="action", on_delete=models.CASCADE, related_name="sessions"
+    )
+    external_id = models.CharField("identifiant externe (numéro LHÉO)", max_length=100, blank=True)
+    is_published = models.BooleanField("publiée", default=False)
+    start_date = models.DateField("date de début", null=True, blank=True, help_text="Vide si inconnue.")
+    end_date = models.DateField("date de fin", null=True, blank=True, help_text="Vide si inconnue.")
+    registration_opens = models.DateField("ouverture des inscriptions", null=True, blank=True)
+    registration_closes = models.DateField("clôture des inscriptions", null=True, blank=True)
+    recruitment_state = models.PositiveSmallIntegerField(
+        "état du recrutement", choices=RecruitmentState.choices, default=RecruitmentState.OPEN
+    )
+    rolling_entry = models.BooleanField("entrées et sorties permanentes", default=False)
+    capacity = models.PositiveIntegerField("nombre de places", null=True, blank=True)
+    places_left = models.PositiveIntegerField("places restantes", null=True, blank=True)
+    is_remote = models.BooleanField("entièrement à distance", default=False)
+    place = models.ForeignKey(
+        "catalogue.TrainingPlace",
+        verbose_name="lieu",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+    confirmed_at = models.DateTimeField("confirmée par l'organisme le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "session"
+        verbose_name_plural = "sessions"
+        ordering = ["start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="session_end_after_start",
+                violation_error_message="La date de fin doit être postérieure ou égale à la date de début.",
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_opens__isnull=True)
+                | Q(registration_closes__isnull=True)
+                | Q(registration_closes__gte=F("registration_opens")),
+                name="session_registration_period_order",
+                violation_error_message="La clôture des inscriptions doit suivre leur ouverture.",
+            ),
+            models.CheckConstraint(
+                condition=Q(places_left__isnull=True) | Q(capacity__isnull=True) | Q(places_left__lte=F("capacity")),
+                name="session_places_left_within_capacity",
+                violation_error_message="Les places restantes ne peuvent dépasser le nombre de places.",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_remote=True) | Q(place__isnull=False),
+                name="session_has_place_or_is_remote",
+                violation_error_message="Indiquez le lieu de la session, ou qu'elle a lieu entièrement à distance.",
+            ),
+            models.UniqueConstraint(
+                fields=["action", "external_id"],
+                condition=~Q(external_id=""),
+                name="session_unique_external_id_per_action",
+            ),
+        ]
+        indexes = [
+            # Upcoming sessions of an action (search results, detail page), by start date.
+            models.Index(fields=["action", "start_date"], name="session_action_start_idx"),
+            # Public figures and search windows over published sessions by start date.
+            models.Index(fields=["start_date"], condition=Q(is_published=True), name="session_published_start_idx"),
+        ]
+
+    def __str__(self):
+        start = self.start_date.strftime("%d/%m/%Y") if self.start_date else "date à venir"
+        return f"{self.action.formation.title} · {start}"
+
+    def clean(self):
+        if self.place_id and self.action_id and self.place.action_id != self.action_id:
+            raise ValidationError({"place": "Ce lieu n'appartient pas à cette action de formation."})
+
+    def status(self, *, now: datetime | None = None) -> SessionStatus:
+        now = now or timezone.now()
+        today = timezone.localdate(now)
+        timing = session_timing(start_date=self.start_date, end_date=self.end_date, today=today)
+        return SessionStatus(
+            timing=timing,
+            registration_open=registration_is_open(
+                recruitment_open=self.recruitment_state == RecruitmentState.OPEN,
+                registration_opens=self.registration_opens,
+                registration_closes=self.registration_closes,
+                timing=timing,
+                rolling_entry=self.rolling_entry,
+                places_left=self.places_left,
+                today=today,
+            ),
+            stale=is_stale(
+                confirmed_at=self.confirmed_at, now=now, stale_after_days=settings.SESSION_STALE_AFTER_DAYS
+            ),
+            full=self.places_left == 0,
+        )
+
+    @property
+    def timing(self) -> Timing:
+        return session_timing(start_date=self.start_date, end_date=self.end_date, today=timezone.localdate())
