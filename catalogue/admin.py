@@ -41,7 +41,7 @@ class RomeCodeAdmin(admin.ModelAdmin):
 class FormationAdminForm(forms.ModelForm):
     class Meta:
         model = Formation
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 (the admin lays out its own fieldsets)
 
     def clean_rome_codes(self):
         codes = self.cleaned_data["rome_codes"]

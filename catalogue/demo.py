@@ -455,7 +455,9 @@ class DemoBuilder:
             certifying = self.rng.random() < 0.55
             formations.append(
                 Formation(
-                    organism=organisms[index % len(organisms)] if index < len(organisms) else self.rng.choice(organisms),
+                    organism=organisms[index % len(organisms)]
+                    if index < len(organisms)
+                    else self.rng.choice(organisms),
                     external_id=f"F-{index + 1:06d}",
                     title=title,
                     objectives=family.objectives,
@@ -547,11 +549,14 @@ class DemoBuilder:
             codes.add(SECONDARY_AUDIENCES[index % len(SECONDARY_AUDIENCES)] if index < 40 else Audience.JOBSEEKER)
             audiences.extend(ActionAudience(action=action, code=code) for code in sorted(codes))
             funders.extend(
-                ActionFunder(action=action, code=code, funded_places=self.rng.randint(4, 16)) for code in action.funder_codes
+                ActionFunder(action=action, code=code, funded_places=self.rng.randint(4, 16))
+                for code in action.funder_codes
             )
             for commune in action.place_communes:
                 places.append(
-                    TrainingPlace(action=action, name=f"{self.rng.choice(PLACE_NAMES)} {commune.name}", **self.address(commune))
+                    TrainingPlace(
+                        action=action, name=f"{self.rng.choice(PLACE_NAMES)} {commune.name}", **self.address(commune)
+                    )
                 )
         ActionAudience.objects.bulk_create(audiences, batch_size=5000)
         ActionFunder.objects.bulk_create(funders, batch_size=5000)
@@ -659,7 +664,13 @@ class DemoBuilder:
                 valid_from=valid_from,
                 valid_until=valid_until,
             )
-        state = ActionLabel.State.REQUESTED if roll < 0.85 else ActionLabel.State.REFUSED if roll < 0.95 else ActionLabel.State.WITHDRAWN
+        state = (
+            ActionLabel.State.REQUESTED
+            if roll < 0.85
+            else ActionLabel.State.REFUSED
+            if roll < 0.95
+            else ActionLabel.State.WITHDRAWN
+        )
         return ActionLabel(
             action=action,
             programme=programme,

@@ -195,7 +195,9 @@ class Action(models.Model):
         "modalité d'enseignement", choices=TeachingMode.choices, default=TeachingMode.ON_SITE
     )
     axis = models.CharField("axe du programme", max_length=12, choices=Axis.choices, blank=True)
-    remote_kind = models.CharField("type de formation à distance", max_length=10, choices=RemoteKind.choices, blank=True)
+    remote_kind = models.CharField(
+        "type de formation à distance", max_length=10, choices=RemoteKind.choices, blank=True
+    )
     english_sector = models.CharField(
         "secteur visé (anglais professionnel)", max_length=12, choices=EnglishSector.choices, blank=True
     )
@@ -246,8 +248,10 @@ class Action(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(hours_total__isnull=True)
-                | ((Q(hours_centre__isnull=True) | Q(hours_total__gte=F("hours_centre")))
-                   & (Q(hours_company__isnull=True) | Q(hours_total__gte=F("hours_company")))),
+                | (
+                    (Q(hours_centre__isnull=True) | Q(hours_total__gte=F("hours_centre")))
+                    & (Q(hours_company__isnull=True) | Q(hours_total__gte=F("hours_company")))
+                ),
                 name="action_total_hours_cover_parts",
                 violation_error_message="La durée totale ne peut être inférieure aux heures en centre ou en entreprise.",
             ),
@@ -312,9 +316,7 @@ class ActionFunder(models.Model):
 class TrainingPlace(models.Model):
     """A place where an action is taught (LHÉO 2.3 allows several per action)."""
 
-    action = models.ForeignKey(
-        Action, verbose_name="action", on_delete=models.CASCADE, related_name="training_places"
-    )
+    action = models.ForeignKey(Action, verbose_name="action", on_delete=models.CASCADE, related_name="training_places")
     name = models.CharField("nom du lieu", max_length=200, blank=True)
     street = models.CharField("adresse", max_length=250)
     postcode = models.CharField("code postal", max_length=5)
@@ -362,7 +364,9 @@ class Programme(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
                 name="programme_validity_order",
                 violation_error_message="La fin de validité doit suivre le début.",
             ),
@@ -414,7 +418,9 @@ class ActionLabel(models.Model):
                 violation_error_message="Un label accordé a une date de début de validité.",
             ),
             models.CheckConstraint(
-                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
                 name="actionlabel_validity_order",
                 violation_error_message="La fin de validité du label doit suivre son début.",
             ),

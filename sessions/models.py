@@ -139,9 +139,7 @@ class TrainingSession(models.Model):
                 places_left=self.places_left,
                 today=today,
             ),
-            stale=is_stale(
-                confirmed_at=self.confirmed_at, now=now, stale_after_days=settings.SESSION_STALE_AFTER_DAYS
-            ),
+            stale=is_stale(confirmed_at=self.confirmed_at, now=now, stale_after_days=settings.SESSION_STALE_AFTER_DAYS),
             full=self.places_left == 0,
         )
 

@@ -111,12 +111,20 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
-EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+# Email (Django 6.1 MAILERS): SMTP in production, configured from the environment.
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": env_str("DJANGO_EMAIL_HOST", "localhost"),
+            "port": env_int("DJANGO_EMAIL_PORT", 25),
+            "username": env_str("DJANGO_EMAIL_HOST_USER", ""),
+            "password": env_str("DJANGO_EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", False),
+            "timeout": 20,
+        },
+    }
+}
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "catalogue@localhost")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

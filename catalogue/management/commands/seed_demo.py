@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--sessions", type=int, default=2000, help="Nombre de sessions (2 000 par défaut).")
-        parser.add_argument("--seed", type=int, default=2026, help="Graine du générateur (même graine, même catalogue).")
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="Graine du générateur (même graine, même catalogue)."
+        )
         parser.add_argument("--today", type=date.fromisoformat, default=None, help="Jour de référence (AAAA-MM-JJ).")
         parser.add_argument(
             "--keep-existing",
@@ -25,7 +27,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, sessions, seed, today, keep_existing, **options):
         if not settings.DEMO_MODE:
-            raise CommandError("Refusé : le catalogue de démonstration n'est créé qu'avec DEMO_MODE (réglages de développement).")
+            raise CommandError(
+                "Refusé : le catalogue de démonstration n'est créé qu'avec DEMO_MODE (réglages de développement)."
+            )
         if sessions < 1:
             raise CommandError("--sessions doit être un nombre entier positif.")
         if keep_existing and not catalogue_is_empty():

@@ -1,0 +1,53 @@
+"""Personas for every kind of user, so that access tests read naturally."""
+
+import pytest
+from django.db import connection
+
+from accounts.models import User
+from tests.accounts.factories import UserFactory
+from tests.organisms.factories import MembershipFactory, OrganismFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgresql` need PostgreSQL's features (stemming, ranking, trigrams)."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); CI runs it there")
+    for item in items:
+        if "postgresql" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def organism_a(db):
+    return OrganismFactory(usual_name="Académie du code Créteil")
+
+
+@pytest.fixture
+def organism_b(db):
+    return OrganismFactory(usual_name="Fabrique digitale Meaux")
+
+
+@pytest.fixture
+def jobseeker(db):
+    return UserFactory(kind=User.Kind.JOBSEEKER, email="demandeur@example.org")
+
+
+@pytest.fixture
+def adviser(db):
+    return UserFactory(adviser=True, email="conseiller@francetravail.fr")
+
+
+@pytest.fixture
+def member_a(organism_a):
+    return MembershipFactory(organism=organism_a, user__email="membre-a@example.org").user
+
+
+@pytest.fixture
+def member_b(organism_b):
+    return MembershipFactory(organism=organism_b, user__email="membre-b@example.org").user
+
+
+@pytest.fixture
+def region_agent(db):
+    return UserFactory(region_agent=True, is_superuser=True, email="agent@region.example.org")
