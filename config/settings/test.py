@@ -30,3 +30,7 @@ class InvalidTemplateVariable(str):
 
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")  # noqa: F405
 DATABASES["default"].get("OPTIONS", {}).pop("options", None)  # noqa: F405
+
+# Serve static files from the apps' folders, as in development: tests run without collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

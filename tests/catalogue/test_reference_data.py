@@ -70,7 +70,9 @@ def test_cross_check_with_shared_reference_tables(loaded):
     ours = {c.code: c for c in Commune.objects.all()}
     assert set(ours) == set(reference)
     far = {
-        code: round(distance_km(c.latitude, c.longitude, float(reference[code]["lat"]), float(reference[code]["lon"])), 1)
+        code: round(
+            distance_km(c.latitude, c.longitude, float(reference[code]["lat"]), float(reference[code]["lon"])), 1
+        )
         for code, c in ours.items()
         if distance_km(c.latitude, c.longitude, float(reference[code]["lat"]), float(reference[code]["lon"])) > 2
     }
