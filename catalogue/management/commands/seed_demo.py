@@ -55,4 +55,4 @@ class Command(BaseCommand):
             ("organisme-b", "membre de l'organisme B"),
             ("agent-region", "agent de la Région (accès à /admin/)"),
         ):
-            self.stdout.write(f"  {local_part}@{DEMO_EMAIL_DOMAIN:<22} {label}")
+            self.stdout.write(f"  {local_part + '@' + DEMO_EMAIL_DOMAIN:<36} {label}")
