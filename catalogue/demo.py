@@ -32,8 +32,10 @@ from .models import (
     Formation,
     Programme,
     RomeCode,
+    SearchWord,
     TrainingPlace,
 )
+from .search.text import document_fields, lexicon_add
 
 DEMO_EMAIL_DOMAIN = "demo.catalogue.test"
 DEMO_PASSWORD = "demo-catalogue-2026"
@@ -328,6 +330,7 @@ class DemoBuilder:
         self.now = timezone.make_aware(datetime.combine(today, time(12, 0)))
         self.public_ids: set[str] = set()
         self.sirets: set[str] = set()
+        self.document_cache: dict[int, tuple[str, str]] = {}
 
     # Small helpers ------------------------------------------------------------------------------
 
@@ -372,6 +375,7 @@ class DemoBuilder:
         if not communes:
             raise RuntimeError("Chargez d'abord les données de référence : python manage.py load_reference_data")
         rome = dict(RomeCode.objects.values_list("code", "id"))
+        self.rome_labels = dict(RomeCode.objects.values_list("code", "label"))
         missing = {code for family in FAMILIES for code in family.rome_codes} - set(rome)
         if missing:
             raise RuntimeError(f"Codes ROME absents des données de référence : {', '.join(sorted(missing))}")
@@ -476,6 +480,7 @@ class DemoBuilder:
         for formation, family in zip(formations, families, strict=True):
             formation.family = family
             chosen = self.rng.sample(family.rome_codes, k=self.rng.randint(1, len(family.rome_codes)))
+            formation.rome_labels = [self.rome_labels[code] for code in chosen]
             rome_links.extend(Through(formation_id=formation.id, romecode_id=rome[code]) for code in chosen)
         Through.objects.bulk_create(rome_links, batch_size=5000)
         return formations
@@ -530,6 +535,7 @@ class DemoBuilder:
                 if self.rng.random() < 0.5
                 else "",
             )
+            action.search_title, action.search_body = self.documents(formation, action)
             action.funder_codes = sorted(funders)
             action.place_communes = (
                 []
@@ -539,6 +545,7 @@ class DemoBuilder:
             )
             actions.append(action)
         actions = Action.objects.bulk_create(actions, batch_size=2000)
+        lexicon_add({text for documents in self.document_cache.values() for text in documents})
 
         audiences, funders, places = [], [], []
         for index, action in enumerate(actions):
@@ -567,6 +574,26 @@ class DemoBuilder:
         for action in actions:
             action.demo_places = places_by_action.get(action.id, [])
         return actions
+
+    def documents(self, formation, action) -> tuple[str, str]:
+        """The search documents of an action (catalogue.services.action_document, from the builder's data)."""
+        key = formation.pk
+        if key not in self.document_cache:
+            fields = document_fields(
+                title=formation.title,
+                job_titles=formation.rome_labels,
+                organism_names=[formation.organism.usual_name],
+                body=[
+                    formation.objectives,
+                    formation.content,
+                    formation.expected_results,
+                    formation.certification_code,
+                    action.entry_requirements,
+                    action.get_english_sector_display() if action.english_sector else "",
+                ],
+            )
+            self.document_cache[key] = (fields["search_title"], fields["search_body"])
+        return self.document_cache[key]
 
     def build_sessions(self, actions) -> int:
         per_action, extra = divmod(self.session_count, len(actions))
@@ -612,6 +639,7 @@ class DemoBuilder:
         place = rng.choice(action.demo_places) if action.demo_places else None
         return TrainingSession(
             action=action,
+            public_id=self.public_id(),
             external_id=f"S-{action.public_id}-{rng.randint(0, 10**8):08d}",
             is_published=rng.random() < 0.95,
             start_date=start,
@@ -719,6 +747,7 @@ class DemoBuilder:
 # Models emptied before a new demo catalogue is written, children first (M2M tables included).
 DEMO_TABLES = (
     AuditEntry,
+    SearchWord,
     TrainingSession,
     ActionLabel,
     ActionAudience,

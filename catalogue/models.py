@@ -212,6 +212,9 @@ class Action(models.Model):
     cpf_eligible = models.BooleanField("éligible au compte personnel de formation (CPF)", default=False)
     disabled_access = models.BooleanField("accessible aux personnes en situation de handicap", default=False)
     accessibility_details = models.TextField("précisions sur l'accessibilité", blank=True)
+    # Search documents, accent-folded and lower-case (catalogue.search.text): title and job titles, then the rest.
+    search_title = models.TextField("texte de recherche (intitulés)", blank=True, editable=False)
+    search_body = models.TextField("texte de recherche (contenu)", blank=True, editable=False)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
@@ -432,6 +435,39 @@ class ActionLabel(models.Model):
 
     def __str__(self):
         return f"{self.programme} · {self.action} ({self.get_state_display()})"
+
+
+# Search support ----------------------------------------------------------------------------------
+
+
+class SearchWord(models.Model):
+    """A word of the search documents: the lexicon against which misspelt query words are corrected."""
+
+    word = models.CharField("mot", max_length=60, unique=True)
+
+    class Meta:
+        verbose_name = "mot du lexique de recherche"
+        verbose_name_plural = "lexique de recherche"
+
+    def __str__(self):
+        return self.word
+
+
+class SearchIndexVersion(models.Model):
+    """One row whose token database triggers renew on every write to the catalogue tables.
+
+    The search index kept in each process is rebuilt when the token it was built from differs (ADR 0003).
+    """
+
+    token = models.CharField("jeton", max_length=40)
+    changed_at = models.DateTimeField("modifié le", null=True)
+
+    class Meta:
+        verbose_name = "version de l'index de recherche"
+        verbose_name_plural = "versions de l'index de recherche"
+
+    def __str__(self):
+        return self.token
 
 
 # Audit -------------------------------------------------------------------------------------------

@@ -1,7 +1,20 @@
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from .detail import json_ld, listed_sessions, session_lines, utc_now
 from .figures import catalogue_figures
+from .forms import SearchForm, commune_label, suggest_communes
+from .ical import session_calendar
+from .models import Action, ActionLabel
+from .search.engine import map_points
+from .search.engine import search as run_search
+from .search.facets import facet_groups
+from .search.index import columns
+from .search.params import RADII
+from .search.results import page_results
 
 
 @require_safe
@@ -14,7 +27,136 @@ def accessibility_statement(request):
     return render(request, "catalogue/accessibility.html")
 
 
+def canonical_query(request, form) -> str | None:
+    """The shareable URL's query when a typed place was resolved: `commune` (INSEE code) instead of `lieu`."""
+    commune = form.commune_choice.commune
+    if not request.GET.get("lieu") or commune is None or "lieu" in form.errors:
+        return None
+    query = request.GET.copy()
+    query.pop("lieu", None)
+    query.pop("page", None)
+    query["commune"] = commune.code
+    return query.urlencode()
+
+
 @require_safe
 def search(request):
-    """The entry point of the search (its filters and results come with the search issue)."""
-    return render(request, "catalogue/search_soon.html", {"q": request.GET.get("q", "").strip()[:200]})
+    """Public search: a GET form (every page a shareable URL), live-updated by htmx when JavaScript runs."""
+    today = timezone.localdate()
+    form = SearchForm(request.GET, columns=columns(today))
+    query = form.to_query()
+    canonical = canonical_query(request, form)
+    if canonical is not None and not request.htmx:
+        return HttpResponseRedirect(f"{reverse('search')}?{canonical}")
+    outcome = run_search(query, today=today)
+    commune = form.commune_choice.commune
+    context = {
+        "form": form,
+        "query": query,
+        "outcome": outcome,
+        "results": page_results(outcome, today=today),
+        "groups": facet_groups(outcome, form),
+        "commune": commune,
+        "commune_text": commune_label(commune) if commune else form.data.get("lieu", ""),
+        "radius_options": [(r, outcome.facets.get("rayon", {}).get(str(r))) for r in RADII],
+        "radius": query.radius_km,
+        "has_errors": bool(form.errors),
+        "values": {name: request.GET.get(name, "") for name in ("q", "debut_min", "debut_max")},
+    }
+    response = render(request, "catalogue/search.html", context)
+    if canonical is not None:
+        response["HX-Push-Url"] = f"{reverse('search')}?{canonical}"
+    return response
+
+
+@require_safe
+def commune_suggestions(request):
+    """<option> elements for the place field's datalist (htmx): communes whose name or postcode starts so."""
+    text = request.GET.get("lieu", "").strip()
+    suggestions = suggest_communes(text) if len(text) >= 2 else []
+    return render(request, "catalogue/commune_options.html", {"suggestions": suggestions})
+
+
+@require_safe
+def action_detail(request, public_id):
+    today = timezone.localdate()
+    action = get_object_or_404(
+        Action.objects.published().select_related("formation__organism__commune"), public_id=public_id
+    )
+    sessions = list(listed_sessions(action, today=today))
+    url = request.build_absolute_uri(action_url(action))
+    return render(
+        request,
+        "catalogue/action_detail.html",
+        {
+            "action": action,
+            "formation": action.formation,
+            "organism": action.formation.organism,
+            "lines": session_lines(sessions),
+            "labels": list(ActionLabel.objects.active(today).filter(action=action).select_related("programme")),
+            "audiences": list(action.audiences.all()),
+            "funders": list(action.funders.all()),
+            "rome_codes": list(action.formation.rome_codes.all()),
+            "json_ld": json_ld(action=action, sessions=sessions, url=url),
+            "map_points": [
+                {"lat": s.place.latitude, "lon": s.place.longitude, "label": str(s.place)}
+                for s in sessions
+                if s.place_id
+            ],
+            "updated_on": max([action.updated_at, *(s.confirmed_at for s in sessions if s.confirmed_at)]),
+        },
+    )
+
+
+@require_safe
+def session_ical(request, public_id, session_id):
+    today = timezone.localdate()
+    action = get_object_or_404(Action.objects.published().select_related("formation__organism"), public_id=public_id)
+    session = get_object_or_404(listed_sessions(action, today=today), public_id=session_id)
+    if session.start_date is None:
+        raise Http404("Cette session n'a pas encore de dates.")
+    body = session_calendar(
+        uid=f"{session.public_id}@{request.get_host().split(':')[0]}",
+        start=session.start_date,
+        end=session.end_date,
+        summary=action.formation.title,
+        description=f"{action.formation.organism.usual_name}. {request.build_absolute_uri(action_url(action))}",
+        location="À distance" if session.is_remote else str(session.place),
+        url=request.build_absolute_uri(action_url(action)),
+        now=utc_now(),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="session-{session.public_id}.ics"'
+    return response
+
+
+@require_safe
+def search_map(request):
+    """The results on a map; the list stays the primary, accessible view."""
+    today = timezone.localdate()
+    form = SearchForm(request.GET, columns=columns(today))
+    query = form.to_query()
+    points = map_points(query, today=today)
+    titles = dict(
+        Action.objects.filter(pk__in={action for _, _, action in points}).values_list("pk", "formation__title")
+    )
+    public_ids = dict(Action.objects.filter(pk__in={action for _, _, action in points}).values_list("pk", "public_id"))
+    markers = [
+        {
+            "lat": lat,
+            "lon": lon,
+            "title": titles.get(action, ""),
+            "url": reverse("action_detail", args=[public_ids[action]]),
+        }
+        for lat, lon, action in points
+        if action in public_ids
+    ]
+    return render(
+        request,
+        "catalogue/search_map.html",
+        {"form": form, "markers": markers, "list_query": request.GET.urlencode()},
+    )
+
+
+def action_url(action) -> str:
+    return reverse("action_detail", args=[action.public_id])

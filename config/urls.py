@@ -10,6 +10,14 @@ admin.site.index_title = "Données du catalogue"
 urlpatterns = [
     path("", catalogue_views.home, name="home"),
     path("formations/", catalogue_views.search, name="search"),
+    path("formations/carte/", catalogue_views.search_map, name="search_map"),
+    path("formations/communes/", catalogue_views.commune_suggestions, name="commune_suggestions"),
+    path("formations/<slug:public_id>/", catalogue_views.action_detail, name="action_detail"),
+    path(
+        "formations/<slug:public_id>/sessions/<slug:session_id>.ics",
+        catalogue_views.session_ical,
+        name="session_ical",
+    ),
     path("accessibilite/", catalogue_views.accessibility_statement, name="accessibility"),
     path("admin/", admin.site.urls),
 ]

@@ -7,8 +7,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalogue.choices import RecruitmentState
+from catalogue.models import new_public_id
 
-from .state import SessionStatus, Timing, is_stale, registration_is_open, session_timing
+from .state import (
+    LISTED_DAYS_AFTER_START,
+    SessionStatus,
+    Timing,
+    is_stale,
+    is_starting_soon,
+    registration_is_open,
+    session_timing,
+)
 
 
 class TrainingSessionQuerySet(models.QuerySet):
@@ -38,6 +47,27 @@ class TrainingSessionQuerySet(models.QuerySet):
     def past(self, today: date):
         return self.filter(end_date__lt=today)
 
+    def listed(self, today: date, *, include_undated: bool = False):
+        """The SQL twin of sessions.state.is_listed."""
+        not_ended = Q(end_date__isnull=True) | Q(end_date__gte=today)
+        dated = Q(start_date__isnull=False) & (
+            Q(rolling_entry=True) | Q(start_date__gte=today - timedelta(days=LISTED_DAYS_AFTER_START))
+        )
+        if include_undated:
+            return self.filter(not_ended & (dated | Q(start_date__isnull=True)))
+        return self.filter(not_ended & dated)
+
+    def registration_open(self, today: date):
+        """The SQL twin of sessions.state.registration_is_open."""
+        return (
+            self.filter(recruitment_state=RecruitmentState.OPEN)
+            .exclude(start_date__isnull=False, end_date__lt=today)
+            .filter(Q(start_date__isnull=True) | Q(start_date__gt=today) | Q(rolling_entry=True))
+            .filter(Q(registration_opens__isnull=True) | Q(registration_opens__lte=today))
+            .filter(Q(registration_closes__isnull=True) | Q(registration_closes__gte=today))
+            .filter(Q(places_left__isnull=True) | Q(places_left__gt=0))
+        )
+
     def stale(self, now: datetime):
         limit = now - timedelta(days=settings.SESSION_STALE_AFTER_DAYS)
         return self.filter(Q(confirmed_at__isnull=True) | Q(confirmed_at__lt=limit))
@@ -51,6 +81,7 @@ class TrainingSession(models.Model):
     action = models.ForeignKey(
         "catalogue.Action", verbose_name="action", on_delete=models.CASCADE, related_name="sessions"
     )
+    public_id = models.CharField("identifiant public", max_length=12, unique=True, default=new_public_id)
     external_id = models.CharField("identifiant externe (numéro LHÉO)", max_length=100, blank=True)
     is_published = models.BooleanField("publiée", default=False)
     start_date = models.DateField("date de début", null=True, blank=True, help_text="Vide si inconnue.")
@@ -141,6 +172,7 @@ class TrainingSession(models.Model):
             ),
             stale=is_stale(confirmed_at=self.confirmed_at, now=now, stale_after_days=settings.SESSION_STALE_AFTER_DAYS),
             full=self.places_left == 0,
+            starting_soon=is_starting_soon(start_date=self.start_date, today=today),
         )
 
     @property

@@ -27,6 +27,29 @@ def session_timing(*, start_date: date | None, end_date: date | None, today: dat
     return Timing.ONGOING
 
 
+# Freshness of public listings: a session that started more than this many days ago is listed only when its
+# entry is rolling (sessions/state.is_listed, its SQL twin TrainingSessionQuerySet.listed, the search index).
+LISTED_DAYS_AFTER_START = 30
+# A session starting within this many days is flagged "starting soon".
+STARTING_SOON_DAYS = 14
+
+
+def is_listed(
+    *, start_date: date | None, end_date: date | None, rolling_entry: bool, today: date, include_undated: bool = False
+) -> bool:
+    """Whether public search lists a session: never once ended; undated only when asked; long started only
+    when entry is rolling."""
+    if end_date is not None and end_date < today:
+        return False
+    if start_date is None:
+        return include_undated
+    return rolling_entry or start_date >= today - timedelta(days=LISTED_DAYS_AFTER_START)
+
+
+def is_starting_soon(*, start_date: date | None, today: date) -> bool:
+    return start_date is not None and today <= start_date <= today + timedelta(days=STARTING_SOON_DAYS)
+
+
 def is_stale(*, confirmed_at: datetime | None, now: datetime, stale_after_days: int) -> bool:
     """Not confirmed by its organisation within the period (never confirmed counts as stale)."""
     return confirmed_at is None or confirmed_at < now - timedelta(days=stale_after_days)
@@ -60,3 +83,4 @@ class SessionStatus:
     registration_open: bool
     stale: bool
     full: bool
+    starting_soon: bool = False

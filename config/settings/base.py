@@ -6,6 +6,7 @@ Every secret comes from the environment; a missing one stops the start-up with a
 from pathlib import Path
 
 import dj_database_url
+import xstatic.pkg.leaflet
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -105,7 +106,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -138,6 +139,10 @@ PORTAL_SITE_NAME = env_str("PORTAL_SITE_NAME", "Catalogue régional des formatio
 
 # A published session not confirmed by its organisation for this many days is stale.
 SESSION_STALE_AFTER_DAYS = env_int("SESSION_STALE_AFTER_DAYS", 30)
+
+# Map tiles for the map views (the list of results stays the primary view). Leaflet itself is served by the portal.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© les contributeurs d'OpenStreetMap")
 
 LOGGING = {
     "version": 1,
