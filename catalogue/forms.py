@@ -154,7 +154,6 @@ class SearchForm(forms.Form):
         self.commune_choice = CommuneChoice(None, [])
         self.organism = None
         for name, field in self.fields.items():
-            field.error_messages.setdefault("invalid_choice", "Cette valeur n'est pas proposée.")
             if isinstance(field, forms.DateField):
                 field.error_messages["invalid"] = "Saisissez une date valide, par exemple 15/03/2027."
             if name == "page":

@@ -103,7 +103,7 @@ def facet_groups(outcome: Outcome, form) -> list[Group]:
             "Niveau de la personne",
             "radio",
             radio("niveau", [(value, label) for value, label, _ in p.LEVELS]),
-            hint="Formations accessibles avec ce niveau ou sans niveau exigé.",
+            hint="Formations accessibles avec ce niveau, sans niveau exigé, ou dont le niveau n'est pas précisé.",
         ),
         Group("duree_max", "Durée", "radio", radio("duree_max", [(h, f"{h} heures au plus") for h in p.DURATIONS])),
         Group(

@@ -70,6 +70,7 @@ class ActionFactory(DjangoModelFactory):
 
     class Meta:
         model = Action
+        skip_postgeneration_save = True
 
     formation = factory.SubFactory(FormationFactory)
     is_published = True
@@ -85,6 +86,14 @@ class ActionFactory(DjangoModelFactory):
             axis=Axis.PRO_ENGLISH, teaching_mode=TeachingMode.REMOTE, english_sector="logistique"
         )
         draft = factory.Trait(is_published=False)
+
+    @factory.post_generation
+    def documents(obj, create, extracted, **kwargs):
+        """Writes the search documents, as every write path of the portal does."""
+        if create:
+            from catalogue.services import search_documents_refresh
+
+            search_documents_refresh(action_ids=[obj.pk])
 
 
 class ActionAudienceFactory(DjangoModelFactory):
