@@ -13,7 +13,7 @@ from .search.engine import map_points
 from .search.engine import search as run_search
 from .search.facets import facet_groups
 from .search.index import columns
-from .search.params import RADII
+from .search.params import DEFAULT_RADIUS, RADII
 from .search.results import page_results
 
 
@@ -59,7 +59,7 @@ def search(request):
         "commune": commune,
         "commune_text": commune_label(commune) if commune else form.data.get("lieu", ""),
         "radius_options": [(r, outcome.facets.get("rayon", {}).get(str(r))) for r in RADII],
-        "radius": query.radius_km,
+        "radius": query.radius_km or form.cleaned_data.get("rayon") or DEFAULT_RADIUS,
         "has_errors": bool(form.errors),
         "values": {name: request.GET.get(name, "") for name in ("q", "debut_min", "debut_max")},
     }

@@ -34,3 +34,6 @@ DATABASES["default"].get("OPTIONS", {}).pop("options", None)  # noqa: F405
 # Serve static files from the apps' folders, as in development: tests run without collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Map tiles from this server (absent, so they fail at once): tests never reach out to a tile server.
+MAP_TILE_URL = "/tuiles-de-test/{z}/{x}/{y}.png"
