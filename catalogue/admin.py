@@ -33,9 +33,12 @@ class CommuneAdmin(admin.ModelAdmin):
 
 
 @admin.register(RomeCode)
-class RomeCodeAdmin(admin.ModelAdmin):
+class RomeCodeAdmin(AuditedModelAdmin):
     list_display = ["code", "label"]
     search_fields = ["code", "label"]
+
+    def search_action_ids(self, obj):
+        return list(Action.objects.filter(formation__rome_codes=obj).values_list("pk", flat=True))
 
 
 class FormationAdminForm(forms.ModelForm):
@@ -61,6 +64,9 @@ class FormationAdmin(AuditedModelAdmin):
     list_select_related = ["organism"]
     autocomplete_fields = ["organism", "rome_codes"]
     show_full_result_count = False
+
+    def search_action_ids(self, obj):
+        return list(obj.actions.values_list("pk", flat=True))
 
 
 class ActionAudienceInline(admin.TabularInline):
@@ -103,6 +109,9 @@ class ActionAdmin(AuditedModelAdmin):
     readonly_fields = ["public_id"]
     inlines = [ActionAudienceInline, ActionFunderInline, TrainingPlaceInline, ActionLabelInline]
     show_full_result_count = False
+
+    def search_action_ids(self, obj):
+        return [obj.pk]
 
     @admin.display(description="organisme", ordering="formation__organism__usual_name")
     def organism_name(self, obj):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from catalogue.admin_mixins import AuditedModelAdmin
+from catalogue.models import Action
 
 from .models import Membership, Organism
 
@@ -20,6 +21,9 @@ class OrganismAdmin(AuditedModelAdmin):
     autocomplete_fields = ["commune"]
     prepopulated_fields = {"slug": ["usual_name"]}
     inlines = [MembershipInline]
+
+    def search_action_ids(self, obj):
+        return list(Action.objects.for_organism(obj).values_list("pk", flat=True))
 
 
 @admin.register(Membership)

@@ -173,6 +173,10 @@ class TrainingSession(models.Model):
             stale=is_stale(confirmed_at=self.confirmed_at, now=now, stale_after_days=settings.SESSION_STALE_AFTER_DAYS),
             full=self.places_left == 0,
             starting_soon=is_starting_soon(start_date=self.start_date, today=today),
+            registration_opens_later=self.recruitment_state == RecruitmentState.OPEN
+            and self.registration_opens is not None
+            and self.registration_opens > today
+            and timing != Timing.PAST,
         )
 
     @property

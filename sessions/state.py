@@ -84,3 +84,4 @@ class SessionStatus:
     stale: bool
     full: bool
     starting_soon: bool = False
+    registration_opens_later: bool = False  # recruiting, but registration opens on a later day

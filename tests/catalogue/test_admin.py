@@ -98,3 +98,27 @@ def test_an_admin_change_is_audited(client, region_agent, some_of_everything):
     assert entry.organism == action.formation.organism
     assert entry.changes["hours_total"] == [400, 420]
     assert entry.changes["free_for_jobseekers"] == [False, True]
+
+
+def test_renaming_an_organisation_in_the_admin_updates_search(client, region_agent):
+    from django.utils import timezone
+
+    from catalogue.search.engine import Query, search
+
+    session = TrainingSessionFactory()
+    organism = session.action.formation.organism
+    client.force_login(region_agent)
+    url = reverse("admin:organisms_organism_change", args=[organism.pk])
+    data = {
+        "siret": organism.siret,
+        "nda": organism.nda,
+        "slug": organism.slug,
+        "usual_name": "Simplon Montreuil",
+        "legal_name": organism.legal_name,
+        "approval_state": organism.approval_state,
+        "memberships-TOTAL_FORMS": 0,
+        "memberships-INITIAL_FORMS": 0,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert search(Query(q="simplon"), today=timezone.localdate()).total == 1

@@ -52,6 +52,14 @@ def test_stale_full_and_state_labels_are_shown(client, catalogue):
     assert "Non confirmée" not in html
 
 
+def test_registration_opening_later_is_announced(client, catalogue):
+    opens = timezone.localdate() + timedelta(days=5)
+    TrainingSessionFactory(action=ActionFactory(formation__title="Anglais"), registration_opens=opens)
+    html = html_of(client.get(SEARCH, {"q": "anglais"}))
+    assert f"Inscriptions à partir du {opens.day}" in html
+    assert "Inscriptions fermées" not in html
+
+
 def test_options_without_result_are_disabled_not_hidden(client, catalogue):
     html = html_of(client.get(SEARCH))
     assert re.search(r'value="anglais-pro" id="id_axe_anglais-pro" disabled', html)
