@@ -41,6 +41,11 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("adresse électronique", unique=True)
     kind = models.CharField("type de compte", max_length=20, choices=Kind.choices, default=Kind.JOBSEEKER)
+    adviser_requested = models.BooleanField(
+        "demande un accès conseiller",
+        default=False,
+        help_text="Adresse hors des domaines reconnus : un agent de la Région décide.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -49,7 +54,19 @@ class User(AbstractUser):
         verbose_name = "utilisateur"
         verbose_name_plural = "utilisateurs"
         ordering = ["email"]
+        indexes = [
+            # Region staff's queue of adviser requests.
+            models.Index(
+                fields=["adviser_requested"],
+                condition=models.Q(adviser_requested=True),
+                name="user_adviser_request_idx",
+            ),
+        ]
 
     def __str__(self):
         full_name = self.get_full_name()
         return f"{full_name} <{self.email}>" if full_name else self.email
+
+    @property
+    def is_organism_member(self) -> bool:
+        return self.kind == self.Kind.ORGANISM_MEMBER

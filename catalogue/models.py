@@ -6,6 +6,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Q
 
+from organisms.validators import validate_siret
+
 from .choices import Audience, Axis, EnglishSector, Funder, Level, RemoteKind, TeachingMode
 
 PUBLIC_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -202,6 +204,13 @@ class Action(models.Model):
         "secteur visé (anglais professionnel)", max_length=12, choices=EnglishSector.choices, blank=True
     )
     entry_requirements = models.TextField("prérequis et conditions d'accès", blank=True)
+    trainer_siret = models.CharField(
+        "SIRET de l'organisme formateur",
+        max_length=14,
+        blank=True,
+        validators=[validate_siret],
+        help_text="Seulement s'il diffère de l'organisme responsable (LHÉO 2.3).",
+    )
     hours_centre = models.PositiveIntegerField("heures en centre", null=True, blank=True)
     hours_company = models.PositiveIntegerField("heures en entreprise", null=True, blank=True)
     hours_total = models.PositiveIntegerField("durée totale (heures)", null=True, blank=True)

@@ -49,3 +49,88 @@ def action_document(action: Action) -> dict[str, str]:
             action.get_english_sector_display() if action.english_sector else "",
         ],
     )
+
+
+def _audited_save(*, obj, before: dict, by, organism, verb=None) -> None:
+    """Validates and saves `obj`, then records what changed."""
+    from .audit import audit_record, diff, snapshot
+    from .models import AuditEntry
+
+    obj.full_clean()
+    obj.save()
+    changes = diff(before, snapshot(obj))
+    if before and not changes:
+        return
+    audit_record(
+        actor=by,
+        verb=verb or (AuditEntry.Verb.UPDATE if before else AuditEntry.Verb.CREATE),
+        obj=obj,
+        organism=organism,
+        changes=changes,
+    )
+
+
+def formation_save(*, formation, data: dict, rome_codes=None, by) -> None:
+    """Creates or updates a formation of `formation.organism`; its actions' search documents follow."""
+    from .audit import snapshot
+
+    before = snapshot(type(formation).objects.get(pk=formation.pk)) if formation.pk else {}
+    for name, value in data.items():
+        setattr(formation, name, value)
+    _audited_save(obj=formation, before=before, by=by, organism=formation.organism)
+    if rome_codes is not None:
+        previous = sorted(formation.rome_codes.values_list("code", flat=True))
+        formation.rome_codes.set(rome_codes)
+        current = sorted(code.code for code in rome_codes)
+        if previous != current and before:
+            from .audit import audit_record
+            from .models import AuditEntry
+
+            audit_record(
+                actor=by,
+                verb=AuditEntry.Verb.UPDATE,
+                obj=formation,
+                organism=formation.organism,
+                changes={"rome_codes": [previous, current]},
+            )
+    search_documents_refresh(action_ids=list(formation.actions.values_list("pk", flat=True)))
+
+
+def action_save(*, action, data: dict, audiences=None, funders=None, by) -> None:
+    """Creates or updates an action; audiences and funders (lists of codes) replace the current ones."""
+    from .audit import audit_record, snapshot
+    from .models import ActionAudience, ActionFunder, AuditEntry
+
+    before = snapshot(type(action).objects.get(pk=action.pk)) if action.pk else {}
+    for name, value in data.items():
+        setattr(action, name, value)
+    organism = action.formation.organism
+    _audited_save(obj=action, before=before, by=by, organism=organism)
+    for model, codes, label in ((ActionAudience, audiences, "audiences"), (ActionFunder, funders, "funders")):
+        if codes is None:
+            continue
+        previous = sorted(model.objects.filter(action=action).values_list("code", flat=True))
+        if previous != sorted(codes):
+            model.objects.filter(action=action).exclude(code__in=codes).delete()
+            model.objects.bulk_create([model(action=action, code=code) for code in sorted(set(codes) - set(previous))])
+            if before:
+                audit_record(
+                    actor=by,
+                    verb=AuditEntry.Verb.UPDATE,
+                    obj=action,
+                    organism=organism,
+                    changes={label: [previous, sorted(codes)]},
+                )
+    search_documents_refresh(action_ids=[action.pk])
+
+
+def action_set_published(*, action, published: bool, by) -> None:
+    from .audit import snapshot
+
+    before = snapshot(action)
+    action.is_published = published
+    _audited_save(obj=action, before=before, by=by, organism=action.formation.organism)
+
+
+def place_add(*, place, by) -> None:
+    _audited_save(obj=place, before={}, by=by, organism=place.action.formation.organism)

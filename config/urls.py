@@ -1,11 +1,35 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
+from accounts import views as account_views
 from catalogue import views as catalogue_views
+from organisms import backoffice
+from organisms import views as organism_views
+from sessions import views as session_views
 
 admin.site.site_header = "Catalogue régional des formations au numérique : administration"
 admin.site.site_title = "Administration du catalogue"
 admin.site.index_title = "Données du catalogue"
+
+# An organisation's back office: every URL here is listed in the permission matrix test.
+backoffice_patterns = [
+    path("", backoffice.dashboard, name="dashboard"),
+    path("formations/nouvelle/", backoffice.formation_edit, name="formation_new"),
+    path("formations/<int:pk>/", backoffice.formation_edit, name="formation_edit"),
+    path("formations/<int:formation_pk>/actions/nouvelle/", backoffice.action_edit, name="action_new"),
+    path("actions/<slug:public_id>/", backoffice.action_edit, name="action_edit"),
+    path("actions/<slug:public_id>/publication/", backoffice.action_publish, name="action_publish"),
+    path("actions/<slug:public_id>/lieux/", backoffice.place_new, name="place_new"),
+    path("actions/<slug:action_public_id>/sessions/nouvelle/", backoffice.session_edit, name="session_new"),
+    path("sessions/selection/", backoffice.sessions_bulk, name="sessions_bulk"),  # before sessions/<public_id>/
+    path("sessions/<slug:public_id>/", backoffice.session_edit, name="session_edit"),
+    path("sessions/<slug:public_id>/dupliquer/", backoffice.session_duplicate_view, name="session_duplicate"),
+    path("sessions/<slug:public_id>/publication/", backoffice.session_publish, name="session_publish"),
+    path("historique/", backoffice.history, name="history"),
+    path("membres/", backoffice.members, name="members"),
+    path("membres/inviter/", backoffice.member_invite, name="member_invite"),
+    path("membres/<int:pk>/retirer/", backoffice.member_remove_view, name="member_remove"),
+]
 
 urlpatterns = [
     path("", catalogue_views.home, name="home"),
@@ -19,5 +43,11 @@ urlpatterns = [
         name="session_ical",
     ),
     path("accessibilite/", catalogue_views.accessibility_statement, name="accessibility"),
+    path("compte/", include("allauth.urls")),
+    path("mon-espace/", account_views.account_home, name="account_home"),
+    path("inscription/organisme/", organism_views.signup, name="organism_signup"),
+    path("invitation/<str:token>/", organism_views.invitation, name="invitation_accept"),
+    path("confirmer/<str:token>/", session_views.confirm_from_email, name="sessions_confirm"),
+    path("espace-organisme/", include((backoffice_patterns, "backoffice"))),
     path("admin/", admin.site.urls),
 ]

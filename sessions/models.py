@@ -182,3 +182,23 @@ class TrainingSession(models.Model):
     @property
     def timing(self) -> Timing:
         return session_timing(start_date=self.start_date, end_date=self.end_date, today=timezone.localdate())
+
+
+class SessionReminder(models.Model):
+    """A session named in a freshness reminder, once per period (sessions.reminders.period_of)."""
+
+    session = models.ForeignKey(
+        TrainingSession, verbose_name="session", on_delete=models.CASCADE, related_name="reminders"
+    )
+    period = models.CharField("période", max_length=40)
+    sent_at = models.DateTimeField("envoyé le")
+
+    class Meta:
+        verbose_name = "rappel de fraîcheur"
+        verbose_name_plural = "rappels de fraîcheur"
+        constraints = [
+            models.UniqueConstraint(fields=["session", "period"], name="sessionreminder_once_per_period"),
+        ]
+
+    def __str__(self):
+        return f"Rappel {self.session_id} ({self.period})"

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "allauth",
+    "allauth.account",
     "accounts",
     "organisms",
     "catalogue",
@@ -47,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -96,7 +99,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "account_login"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# Accounts (django-allauth): email as login, mandatory verification, allauth's rate limits (login failures,
+# password resets, confirmation emails) left at their defaults, which are on.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupProfileForm"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Catalogue des formations] "
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# An account whose verified email is on one of these domains (or their subdomains) is an adviser's at once;
+# others asking for adviser access wait for a region agent's decision.
+ADVISER_EMAIL_DOMAINS = env_list(
+    "ADVISER_EMAIL_DOMAINS",
+    ["francetravail.fr", "pole-emploi.fr", "missionlocale.fr", "mission-locale.fr", "capemploi.fr"],
+)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -135,10 +161,14 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # The region running this portal: its name shows in the layout, its departments bound the reference data.
 PORTAL_REGION_NAME = env_str("PORTAL_REGION_NAME", "Île-de-France")
 PORTAL_REGION_CODE = env_str("PORTAL_REGION_CODE", "11")
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 PORTAL_SITE_NAME = env_str("PORTAL_SITE_NAME", "Catalogue régional des formations au numérique")
 
 # A published session not confirmed by its organisation for this many days is stale.
 SESSION_STALE_AFTER_DAYS = env_int("SESSION_STALE_AFTER_DAYS", 30)
+# Invitations to join an organisation and one-click confirmation links expire after these many days.
+INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
+CONFIRMATION_LINK_MAX_AGE_DAYS = env_int("CONFIRMATION_LINK_MAX_AGE_DAYS", 14)
 
 # Map tiles for the map views (the list of results stays the primary view). Leaflet itself is served by the portal.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -1,0 +1,240 @@
+"""An organisation's back office. Every object is fetched through `request.organism`: another organisation's
+object is a 404. Writes go through services, which validate and audit."""
+
+from django.contrib import messages
+from django.core.mail import EmailMessage
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from catalogue.backoffice_forms import ActionForm, FormationForm, TrainingPlaceForm
+from catalogue.models import Action, AuditEntry, Formation, TrainingPlace
+from catalogue.services import action_save, action_set_published, formation_save, place_add
+from sessions.forms import BulkSessionsForm, DuplicateSessionForm, TrainingSessionForm
+from sessions.models import TrainingSession
+from sessions.services import (
+    BULK_OPERATIONS,
+    session_duplicate,
+    session_save,
+    session_set_published,
+    sessions_bulk_update,
+)
+
+from .dashboard import organism_dashboard
+from .forms import InvitationForm
+from .models import Membership
+from .permissions import organism_admin_required, organism_required
+from .services import MembershipError, invitation_token, member_remove
+
+
+def scoped_formation(request, pk) -> Formation:
+    return get_object_or_404(Formation.objects.filter(organism=request.organism), pk=pk)
+
+
+def scoped_action(request, public_id) -> Action:
+    return get_object_or_404(
+        Action.objects.for_organism(request.organism).select_related("formation"), public_id=public_id
+    )
+
+
+def scoped_session(request, public_id) -> TrainingSession:
+    return get_object_or_404(
+        TrainingSession.objects.for_organism(request.organism).select_related("action__formation"), public_id=public_id
+    )
+
+
+@require_safe
+@organism_required
+def dashboard(request):
+    board = organism_dashboard(request.organism, now=timezone.now(), today=timezone.localdate())
+    return render(
+        request,
+        "organisms/dashboard.html",
+        {"board": board, "bulk_operations": [(key, label) for key, (label, _) in BULK_OPERATIONS.items()]},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@organism_required
+def formation_edit(request, pk=None):
+    formation = scoped_formation(request, pk) if pk else Formation(organism=request.organism)
+    form = FormationForm(request.POST or None, instance=formation)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in FormationForm.Meta.fields}
+        formation_save(formation=formation, data=data, rome_codes=form.cleaned_data["rome"], by=request.user)
+        messages.success(request, f"Formation « {formation.title} » enregistrée.")
+        return redirect("backoffice:dashboard")
+    return render(request, "organisms/formation_form.html", {"form": form, "formation": formation})
+
+
+@require_http_methods(["GET", "POST"])
+@organism_required
+def action_edit(request, public_id=None, formation_pk=None):
+    if public_id:
+        action = scoped_action(request, public_id)
+    else:
+        action = Action(formation=scoped_formation(request, formation_pk))
+    form = ActionForm(request.POST or None, instance=action)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in ActionForm.Meta.fields}
+        action_save(
+            action=action,
+            data=data,
+            audiences=form.cleaned_data["audiences"],
+            funders=form.cleaned_data["funders"],
+            by=request.user,
+        )
+        messages.success(request, "Action de formation enregistrée.")
+        return redirect("backoffice:action_edit", public_id=action.public_id)
+    place_form = TrainingPlaceForm(prefix="place") if action.pk else None
+    return render(request, "organisms/action_form.html", {"form": form, "action": action, "place_form": place_form})
+
+
+@require_POST
+@organism_required
+def place_new(request, public_id):
+    action = scoped_action(request, public_id)
+    place_form = TrainingPlaceForm(request.POST, prefix="place", instance=TrainingPlace(action=action))
+    if place_form.is_valid():
+        place_add(place=place_form.instance, by=request.user)
+        messages.success(request, "Lieu de formation ajouté.")
+        return redirect("backoffice:action_edit", public_id=action.public_id)
+    form = ActionForm(instance=action)
+    return render(request, "organisms/action_form.html", {"form": form, "action": action, "place_form": place_form})
+
+
+@require_POST
+@organism_required
+def action_publish(request, public_id):
+    action = scoped_action(request, public_id)
+    published = request.POST.get("publier") == "1"
+    action_set_published(action=action, published=published, by=request.user)
+    messages.success(request, "Action publiée." if published else "Action retirée de la publication.")
+    return redirect("backoffice:dashboard")
+
+
+@require_http_methods(["GET", "POST"])
+@organism_required
+def session_edit(request, public_id=None, action_public_id=None):
+    if public_id:
+        session = scoped_session(request, public_id)
+        action = session.action
+    else:
+        action = scoped_action(request, action_public_id)
+        session = TrainingSession(action=action, is_published=True)
+    form = TrainingSessionForm(request.POST or None, instance=session, action=action)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in TrainingSessionForm.Meta.fields}
+        session_save(session=session, data=data, by=request.user, organism=request.organism)
+        messages.success(request, "Session enregistrée ; elle est confirmée à la date du jour.")
+        return redirect("backoffice:dashboard")
+    return render(request, "organisms/session_form.html", {"form": form, "session": session, "action": action})
+
+
+@require_http_methods(["GET", "POST"])
+@organism_required
+def session_duplicate_view(request, public_id):
+    session = scoped_session(request, public_id)
+    form = DuplicateSessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        copy = session_duplicate(
+            session=session,
+            start_date=form.cleaned_data["start_date"],
+            end_date=form.cleaned_data["end_date"],
+            by=request.user,
+            organism=request.organism,
+        )
+        messages.success(request, "Session dupliquée : vérifiez-la.")
+        return redirect("backoffice:session_edit", public_id=copy.public_id)
+    return render(request, "organisms/session_duplicate.html", {"form": form, "session": session})
+
+
+@require_POST
+@organism_required
+def session_publish(request, public_id):
+    session = scoped_session(request, public_id)
+    published = request.POST.get("publier") == "1"
+    session_set_published(session=session, published=published, by=request.user, organism=request.organism)
+    messages.success(request, "Session publiée." if published else "Session retirée de la publication.")
+    return redirect("backoffice:dashboard")
+
+
+@require_POST
+@organism_required
+def sessions_bulk(request):
+    sessions = TrainingSession.objects.for_organism(request.organism).only("pk", "public_id")
+    form = BulkSessionsForm(request.POST, sessions=sessions)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("backoffice:dashboard")
+    chosen = list(
+        TrainingSession.objects.for_organism(request.organism).filter(public_id__in=form.cleaned_data["sessions"])
+    )
+    operation = form.cleaned_data["operation"]
+    count = sessions_bulk_update(sessions=chosen, operation=operation, by=request.user, organism=request.organism)
+    label = BULK_OPERATIONS[operation][0].lower()
+    messages.success(request, f"{count} session{'s' if count > 1 else ''} : {label}, c'est fait.")
+    return redirect("backoffice:dashboard")
+
+
+@require_safe
+@organism_required
+def history(request):
+    entries = (
+        AuditEntry.objects.filter(organism=request.organism)
+        .select_related("content_type")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "organisms/history.html", {"page": page})
+
+
+@require_safe
+@organism_required
+def members(request):
+    memberships = request.organism.memberships.select_related("user").order_by("user__email")
+    return render(
+        request,
+        "organisms/members.html",
+        {"memberships": memberships, "form": InvitationForm(), "is_admin": request.membership.role == "admin"},
+    )
+
+
+@require_POST
+@organism_admin_required
+def member_invite(request):
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        email = form.cleaned_data["email"]
+        token = invitation_token(organism=request.organism, email=email, by=request.user)
+        link = request.build_absolute_uri(reverse("invitation_accept", args=[token]))
+        EmailMessage(
+            subject=f"[Catalogue des formations] Invitation à rejoindre {request.organism.usual_name}",
+            body=(
+                f"Bonjour,\n\n{request.user.get_full_name() or request.user.email} vous invite à tenir à jour les "
+                f"formations de {request.organism.usual_name} sur le catalogue régional.\n\nPour accepter, ouvrez ce "
+                f"lien (valable 7 jours) :\n{link}\n"
+            ),
+            to=[email],
+        ).send()
+        messages.success(request, f"Invitation envoyée à {email}.")
+        return redirect("backoffice:members")
+    memberships = request.organism.memberships.select_related("user").order_by("user__email")
+    return render(request, "organisms/members.html", {"memberships": memberships, "form": form, "is_admin": True})
+
+
+@require_POST
+@organism_admin_required
+def member_remove_view(request, pk):
+    membership = get_object_or_404(Membership.objects.filter(organism=request.organism).select_related("user"), pk=pk)
+    try:
+        member_remove(membership=membership, by=request.user)
+    except MembershipError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{membership.user.email} ne fait plus partie de l'organisme.")
+    return redirect("backoffice:members")

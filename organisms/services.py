@@ -1,0 +1,124 @@
+"""Organisation sign-up, invitations and memberships (keyword-only services, audited)."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils.text import slugify
+
+from accounts.models import User
+from catalogue.audit import audit_record
+from catalogue.models import AuditEntry
+
+from .models import Membership, Organism
+
+INVITATION_SALT = "organisms.invitation"
+
+
+@transaction.atomic
+def organism_signup(*, data: dict, commune) -> tuple[User, Organism]:
+    """A pending organisation and its first member, its administrator (email not yet verified)."""
+    user = User.objects.create_user(
+        email=data["email"],
+        password=data["password1"],
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        kind=User.Kind.ORGANISM_MEMBER,
+    )
+    organism = Organism(
+        siret=data["siret"],
+        nda=data["nda"],
+        slug=unique_slug(data["usual_name"]),
+        usual_name=data["usual_name"],
+        legal_name=data["legal_name"],
+        street=data["street"],
+        postcode=data["postcode"],
+        commune=commune,
+        phone=data.get("phone", ""),
+        email=data.get("contact_email", ""),
+        website=data.get("website", ""),
+        approval_state=Organism.ApprovalState.PENDING,
+    )
+    organism.full_clean()
+    organism.save()
+    Membership.objects.create(user=user, organism=organism, role=Membership.Role.ADMIN)
+    audit_record(actor=user, verb=AuditEntry.Verb.CREATE, obj=organism, organism=organism, changes={})
+    return user, organism
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "organisme"
+    slug, n = base, 1
+    while Organism.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@dataclass(frozen=True)
+class Invitation:
+    organism: Organism
+    email: str
+
+
+def invitation_token(*, organism: Organism, email: str, by: User) -> str:
+    """A signed invitation for one address to join one organisation."""
+    return signing.dumps({"o": organism.pk, "e": email.lower(), "by": by.pk}, salt=INVITATION_SALT)
+
+
+class InvitationError(Exception):
+    pass
+
+
+def invitation_read(token: str) -> Invitation:
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=settings.INVITATION_MAX_AGE_DAYS * 86400)
+    except signing.SignatureExpired as exc:
+        raise InvitationError(
+            "Cette invitation a expiré : demandez à l'organisme de vous en envoyer une nouvelle."
+        ) from exc
+    except signing.BadSignature as exc:
+        raise InvitationError("Ce lien d'invitation n'est pas valide.") from exc
+    organism = Organism.objects.filter(pk=data["o"]).first()
+    if organism is None:
+        raise InvitationError("Cet organisme n'existe plus.")
+    return Invitation(organism=organism, email=data["e"])
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    if user.kind == User.Kind.JOBSEEKER:
+        user.kind = User.Kind.ORGANISM_MEMBER
+        user.save(update_fields=["kind"])
+    membership, created = Membership.objects.get_or_create(
+        user=user, organism=invitation.organism, defaults={"role": Membership.Role.MEMBER}
+    )
+    if created:
+        audit_record(
+            actor=user,
+            verb=AuditEntry.Verb.CREATE,
+            obj=membership,
+            organism=invitation.organism,
+            changes={"membre": [None, user.email]},
+        )
+    return membership
+
+
+class MembershipError(Exception):
+    pass
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership, by: User) -> None:
+    admins = membership.organism.memberships.filter(role=Membership.Role.ADMIN)
+    if membership.role == Membership.Role.ADMIN and admins.count() == 1:
+        raise MembershipError("L'organisme doit garder au moins un administrateur.")
+    audit_record(
+        actor=by,
+        verb=AuditEntry.Verb.DELETE,
+        obj=membership,
+        organism=membership.organism,
+        changes={"membre": [membership.user.email, None]},
+    )
+    membership.delete()

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from sessions.reminders import due_digests, send_digest
+
+
+class Command(BaseCommand):
+    help = (
+        "Envoie à chaque organisme un récapitulatif de ses sessions à confirmer (non confirmées depuis "
+        f"{settings.SESSION_STALE_AFTER_DAYS} jours, ou qui commencent bientôt), avec un lien de confirmation. "
+        "Simulation sans --send ; une session n'est rappelée qu'une fois par période."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--send", action="store_true", help="Envoie réellement les courriels.")
+        parser.add_argument("--base-url", default=settings.PORTAL_BASE_URL, help="Adresse du portail dans les liens.")
+
+    def handle(self, *args, send, base_url, **options):
+        now = timezone.now()
+        digests = due_digests(now=now, today=timezone.localdate(now))
+        sessions = sum(len(d.sessions) for d in digests)
+        for digest in digests:
+            self.stdout.write(
+                f"  {digest.organism.usual_name} : {len(digest.sessions)} session(s) → {', '.join(digest.recipients)}"
+            )
+            if send:
+                send_digest(digest=digest, base_url=base_url, now=now)
+        verb = "envoyés" if send else "à envoyer (simulation : ajoutez --send)"
+        self.stdout.write(f"{len(digests)} récapitulatif(s) {verb}, {sessions} session(s).")

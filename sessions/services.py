@@ -1,0 +1,99 @@
+"""Writes on training sessions. Every change or confirmation refreshes `confirmed_at` and is audited."""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalogue.audit import audit_record, diff, snapshot
+from catalogue.choices import RecruitmentState
+from catalogue.models import AuditEntry, new_public_id
+
+from .models import TrainingSession
+
+
+def session_save(*, session: TrainingSession, data: dict, by, organism) -> TrainingSession:
+    """Creates or updates a session: validated, confirmed now, audited."""
+    before = snapshot(TrainingSession.objects.get(pk=session.pk)) if session.pk else {}
+    for name, value in data.items():
+        setattr(session, name, value)
+    session.confirmed_at = timezone.now()
+    session.full_clean()
+    session.save()
+    changes = diff(before, snapshot(session))
+    audit_record(
+        actor=by,
+        verb=AuditEntry.Verb.UPDATE if before else AuditEntry.Verb.CREATE,
+        obj=session,
+        organism=organism,
+        changes=changes,
+    )
+    return session
+
+
+def session_duplicate(*, session: TrainingSession, start_date: date, end_date: date | None, by, organism):
+    """A copy of a session at new dates; registration dates move by the same number of days."""
+    shift = (start_date - session.start_date) if session.start_date else None
+    copy = TrainingSession(
+        action=session.action,
+        public_id=new_public_id(),
+        is_published=session.is_published,
+        start_date=start_date,
+        end_date=end_date,
+        registration_opens=session.registration_opens + shift if shift and session.registration_opens else None,
+        registration_closes=session.registration_closes + shift if shift and session.registration_closes else None,
+        recruitment_state=RecruitmentState.OPEN,
+        rolling_entry=session.rolling_entry,
+        capacity=session.capacity,
+        places_left=session.capacity,
+        is_remote=session.is_remote,
+        place=session.place,
+    )
+    return session_save(session=copy, data={}, by=by, organism=organism)
+
+
+BULK_OPERATIONS = {
+    "confirmer": ("Confirmer que les informations sont à jour", {}),
+    "fermer": ("Fermer les inscriptions", {"recruitment_state": RecruitmentState.CLOSED}),
+    "complet": ("Indiquer que la session est complète", {"places_left": 0}),
+}
+
+
+@transaction.atomic
+def sessions_bulk_update(*, sessions: list[TrainingSession], operation: str, by, organism, via: str = "") -> int:
+    """Confirms, closes registration of, or marks full several sessions at once (two queries), audited."""
+    _, changes = BULK_OPERATIONS[operation]
+    now = timezone.now()
+    entries = []
+    for session in sessions:
+        before = snapshot(session)
+        for name, value in changes.items():
+            setattr(session, name, value)
+        session.confirmed_at = now
+        entries.append((session, diff(before, snapshot(session))))
+    TrainingSession.objects.bulk_update(sessions, ["confirmed_at", *changes], batch_size=500)
+    TrainingSession.objects.filter(pk__in=[s.pk for s in sessions]).update(updated_at=now)
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(TrainingSession)
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                actor=by if by is not None and by.is_authenticated else None,
+                actor_label=getattr(by, "email", "") or via,
+                verb=AuditEntry.Verb.UPDATE,
+                content_type=content_type,
+                object_id=str(session.pk),
+                object_repr=f"Session {session.public_id}",
+                organism=organism,
+                changes=changes_of_session,
+                reason=via,
+            )
+            for session, changes_of_session in entries
+        ]
+    )
+    return len(sessions)
+
+
+def session_set_published(*, session: TrainingSession, published: bool, by, organism) -> None:
+    session_save(session=session, data={"is_published": published}, by=by, organism=organism)

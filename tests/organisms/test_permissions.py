@@ -1,0 +1,106 @@
+"""Every back-office URL, for every persona, GET and POST: login redirect, 403, 404 for another organisation's
+objects, and success for the organisation's own. A back-office URL without an entry here fails the test."""
+
+import pytest
+from django.urls import reverse
+
+from config.urls import backoffice_patterns
+from organisms.models import Membership
+from tests.catalogue.factories import ActionFactory, FormationFactory, TrainingPlaceFactory
+from tests.organisms.factories import MembershipFactory
+from tests.sessions.factories import TrainingSessionFactory
+
+PERSONAS = ["anonymous", "jobseeker", "adviser", "member_a", "member_b", "region_agent"]
+
+# For each URL: how to build it from organisation A's records, the methods to try, and the answers of a member
+# of A and of a member of B ("own" pages such as the dashboard answer B about B's own organisation).
+OWN, NOT_FOUND = "own", 404
+MATRIX = {
+    "dashboard": {"args": lambda r: [], "GET": (200, 200)},
+    "formation_new": {"args": lambda r: [], "GET": (200, 200), "POST": (200, 200)},
+    "formation_edit": {"args": lambda r: [r["formation"].pk], "GET": (200, 404), "POST": (200, 404)},
+    "action_new": {"args": lambda r: [r["formation"].pk], "GET": (200, 404), "POST": (200, 404)},
+    "action_edit": {"args": lambda r: [r["action"].public_id], "GET": (200, 404), "POST": (200, 404)},
+    "action_publish": {"args": lambda r: [r["action"].public_id], "GET": (405, 405), "POST": (302, 404)},
+    "place_new": {"args": lambda r: [r["action"].public_id], "GET": (405, 405), "POST": (200, 404)},
+    "session_new": {"args": lambda r: [r["action"].public_id], "GET": (200, 404), "POST": (200, 404)},
+    "session_edit": {"args": lambda r: [r["session"].public_id], "GET": (200, 404), "POST": (200, 404)},
+    "session_duplicate": {"args": lambda r: [r["session"].public_id], "GET": (200, 404), "POST": (200, 404)},
+    "session_publish": {"args": lambda r: [r["session"].public_id], "GET": (405, 405), "POST": (302, 404)},
+    "sessions_bulk": {"args": lambda r: [], "GET": (405, 405), "POST": (302, 302)},
+    "history": {"args": lambda r: [], "GET": (200, 200)},
+    "members": {"args": lambda r: [], "GET": (200, 200)},
+    "member_invite": {"args": lambda r: [], "GET": (405, 405), "POST": (302, 302)},
+    "member_remove": {"args": lambda r: [r["colleague"].pk], "GET": (405, 405), "POST": (302, 404)},
+}
+POST_DATA = {
+    "sessions_bulk": lambda r: {"operation": "confirmer", "sessions": [r["session"].public_id]},
+    "member_invite": lambda r: {"email": "nouvelle@example.org"},
+    "action_publish": lambda r: {"publier": "0"},
+    "session_publish": lambda r: {"publier": "0"},
+}
+
+
+def test_every_backoffice_url_is_in_the_matrix():
+    assert {pattern.name for pattern in backoffice_patterns} == set(MATRIX)
+
+
+@pytest.fixture
+def records(organism_a, member_a, member_b):
+    formation = FormationFactory(organism=organism_a)
+    action = ActionFactory(formation=formation)
+    TrainingPlaceFactory(action=action)
+    session = TrainingSessionFactory(action=action)
+    colleague = MembershipFactory(organism=organism_a, role=Membership.Role.MEMBER)
+    return {"formation": formation, "action": action, "session": session, "colleague": colleague}
+
+
+def expected(name: str, method: str, persona: str):
+    if persona == "anonymous":
+        return "login"
+    if persona in ("jobseeker", "adviser", "region_agent"):
+        return 403 if MATRIX[name][method][0] != 405 else 405
+    own, other = MATRIX[name][method]
+    return own if persona == "member_a" else other
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_permission_matrix(client, request, records, name, persona):
+    user = None if persona == "anonymous" else request.getfixturevalue(persona)
+    if user is not None:
+        client.force_login(user)
+    url = reverse(f"backoffice:{name}", args=MATRIX[name]["args"](records))
+    for method in ("GET", "POST"):
+        if method not in MATRIX[name]:
+            continue
+        data = POST_DATA.get(name, lambda r: {})(records) if method == "POST" else None
+        response = client.post(url, data) if method == "POST" else client.get(url)
+        want = expected(name, method, persona)
+        if want == "login" and MATRIX[name][method][0] != 405:
+            assert response.status_code == 302, (method, url)
+            assert response.url.startswith(reverse("account_login")), (method, url)
+        elif want == "login":
+            assert response.status_code in (302, 405), (method, url)
+        else:
+            assert response.status_code == want, (method, url, persona)
+
+
+@pytest.mark.django_db
+def test_a_plain_member_cannot_invite_or_remove(client, records, organism_a):
+    plain = MembershipFactory(organism=organism_a, role=Membership.Role.MEMBER).user
+    client.force_login(plain)
+    assert client.post(reverse("backoffice:member_invite"), {"email": "x@example.org"}).status_code == 403
+    assert client.post(reverse("backoffice:member_remove", args=[records["colleague"].pk])).status_code == 403
+    assert client.get(reverse("backoffice:dashboard")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_another_organisations_sessions_cannot_be_bulk_updated(client, records, member_b):
+    client.force_login(member_b)
+    session = records["session"]
+    before = session.confirmed_at
+    client.post(reverse("backoffice:sessions_bulk"), {"operation": "complet", "sessions": [session.public_id]})
+    session.refresh_from_db()
+    assert session.places_left == 5 and session.confirmed_at == before
