@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
@@ -18,7 +19,7 @@ from stdnum import luhn
 
 from accounts.models import User
 from organisms.models import Membership, Organism
-from sessions.models import TrainingSession
+from sessions.models import SessionReminder, TrainingSession
 
 from .choices import Audience, Axis, EnglishSector, Funder, Level, RecruitmentState, RemoteKind, TeachingMode
 from .models import (
@@ -734,6 +735,7 @@ class DemoBuilder:
                 last_name=last_name,
                 is_staff=kind == User.Kind.REGION_AGENT,
             )
+            EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
             label = User.Kind(kind).label
             if organism is not None:
                 Membership.objects.create(user=user, organism=organism, role=Membership.Role.ADMIN)
@@ -747,6 +749,7 @@ class DemoBuilder:
 # Models emptied before a new demo catalogue is written, children first (M2M tables included).
 DEMO_TABLES = (
     AuditEntry,
+    SessionReminder,
     SearchWord,
     TrainingSession,
     ActionLabel,

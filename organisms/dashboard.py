@@ -80,6 +80,7 @@ def organism_dashboard(organism, *, now: datetime, today: date) -> Dashboard:
     blocks = {action.pk: ActionBlock(action) for action in actions}
     rows = []
     for session in sessions:
+        session.action = blocks[session.action_id].action  # already read: no query per session
         row = SessionRow(session, session.status(now=now))
         blocks[session.action_id].sessions.append(row)
         rows.append(row)

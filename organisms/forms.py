@@ -99,10 +99,10 @@ class OrganismSignupForm(PasswordFields):
         cleaned = super().clean()
         postcode, name = cleaned.get("postcode"), cleaned.get("commune_name")
         if postcode and name:
-            choice = resolve_commune(f"{name} ({postcode})")
-            if choice.commune is None:
+            commune = resolve_commune(f"{name} ({postcode})").commune
+            if commune is None or postcode not in commune.postcode_list:
                 self.add_error("commune_name", "Cette commune ne correspond pas au code postal saisi.")
-            self.commune = choice.commune
+            self.commune = commune
         return cleaned
 
 

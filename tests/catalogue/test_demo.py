@@ -121,6 +121,10 @@ def test_one_account_per_persona(demo, client):
     assert agent.is_staff and not agent.is_superuser
     assert client.login(email=agent.email, password=DEMO_PASSWORD)
     assert client.get("/admin/catalogue/action/").status_code == 200
+    client.logout()
+    member = members.first()
+    response = client.post("/compte/login/", {"login": member.email, "password": DEMO_PASSWORD})
+    assert response.url == "/espace-organisme/"  # verified address: the demo accounts log in at once
 
 
 @pytest.mark.django_db
