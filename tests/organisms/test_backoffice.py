@@ -177,6 +177,16 @@ def test_publish_and_unpublish(logged_in, action):
     assert Action.objects.get(pk=action.pk).is_published
 
 
+def test_a_session_is_unpublished_from_its_page(logged_in, action):
+    session = TrainingSessionFactory(action=action)
+    page = logged_in.get(reverse("backoffice:session_edit", args=[session.public_id])).content.decode()
+    assert reverse("backoffice:session_publish", args=[session.public_id]) in page
+    logged_in.post(reverse("backoffice:session_publish", args=[session.public_id]), {"publier": "0"})
+    session.refresh_from_db()
+    assert not session.is_published
+    assert search(Query(), today=timezone.localdate()).total == 0
+
+
 def test_formation_with_rome_codes_updates_search(logged_in, organism_a, action):
     RomeCodeFactory(code="M1805", label="Études et développement informatique")
     url = reverse("backoffice:formation_edit", args=[action.formation.pk])
