@@ -69,7 +69,10 @@ def test_a_member_updates_sessions_and_the_public_page_follows(live_server, page
     page.get_by_label("Opération").select_option("confirmer")
     page.get_by_role("button", name="Appliquer").click()
     page.wait_for_url("**/espace-organisme/")
-    assert "10 sessions : confirmer que les informations sont à jour, c'est fait." in page.locator(".messages").inner_text()
+    assert (
+        "10 sessions : confirmer que les informations sont à jour, c'est fait."
+        in page.locator(".messages").inner_text()
+    )
     stale_left = action.sessions.filter(confirmed_at__lt=timezone.now() - timedelta(days=30)).count()
     assert stale_left == 1
 
