@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from stdnum import luhn
 
+from accounts.groups import ADMINISTRATOR, ensure_region_groups
 from accounts.models import User
 from organisms.models import Membership, Organism
-from sessions.models import SessionReminder, TrainingSession
+from sessions.models import SessionOutcome, SessionReminder, TrainingSession
 
 from .choices import Audience, Axis, EnglishSector, Funder, Level, RecruitmentState, RemoteKind, TeachingMode
 from .models import (
@@ -294,6 +295,15 @@ PROGRAMMES = (
             "jeunes sortis du système scolaire sans qualification."
         ),
         "is_national": False,
+        "axes": ["hybride", "distance", "anglais-pro"],
+        "checklist": [
+            "L'action relève d'un des trois axes du programme",
+            "Gratuite pour les demandeurs d'emploi",
+            "Sessions à venir publiées et tenues à jour",
+            "Accompagnement à distance par un tuteur",
+        ],
+        "priority_audiences": ["80006", "neet", "81024"],
+        "min_priority_share": 50,
     },
     {
         "slug": "grande-ecole-du-numerique",
@@ -303,6 +313,14 @@ PROGRAMMES = (
             "prérequis de diplôme, ouvertes en priorité aux jeunes NEET, aux femmes et aux habitants des QPV."
         ),
         "is_national": True,
+        "axes": [],
+        "checklist": [
+            "Formation courte et opérationnelle",
+            "Gratuite ou financée, sans prérequis de diplôme",
+            "Ouverte en priorité aux NEET, aux femmes et aux habitants des QPV",
+        ],
+        "priority_audiences": ["neet", "81018", "qpv"],
+        "min_priority_share": 50,
     },
 )
 
@@ -314,12 +332,13 @@ class DemoReport:
     actions: int = 0
     sessions: int = 0
     labels: int = 0
+    outcomes: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"{self.organisms} organismes, {self.formations} formations, {self.actions} actions, "
-            f"{self.sessions} sessions, {self.labels} labels."
+            f"{self.sessions} sessions, {self.labels} labels, {self.outcomes} bilans de session."
         )
 
 
@@ -401,6 +420,7 @@ class DemoBuilder:
         report.actions = len(actions)
         report.sessions = self.build_sessions(actions)
         report.labels = self.build_labels(actions)
+        report.outcomes = self.build_outcomes()
         if settings.DEMO_MODE:
             report.accounts = self.build_accounts(organisms)
         return report
@@ -710,6 +730,36 @@ class DemoBuilder:
             decided_at=None if state == ActionLabel.State.REQUESTED else requested + timedelta(days=21),
         )
 
+    def build_outcomes(self) -> int:
+        """Results reported for the ended sessions of labelled actions (programme evaluation)."""
+        labelled = ActionLabel.objects.filter(state=ActionLabel.State.GRANTED).values("action_id")
+        ended = TrainingSession.objects.filter(action_id__in=labelled, end_date__lt=self.today).order_by("pk")
+        outcomes = []
+        for session in ended.only("pk", "capacity"):
+            rng = self.rng
+            enrolled = rng.randint(max(1, (session.capacity or 12) // 2), session.capacity or 12)
+            completed = rng.randint(max(0, enrolled - 3), enrolled)
+            job = rng.randint(0, completed)
+            training = rng.randint(0, completed - job)
+            business = rng.randint(0, min(1, completed - job - training))
+            outcomes.append(
+                SessionOutcome(
+                    session_id=session.pk,
+                    enrolled=enrolled,
+                    women=rng.randint(0, enrolled),
+                    under_26=rng.randint(0, enrolled),
+                    qpv=rng.randint(0, enrolled // 2),
+                    disabled=rng.randint(0, enrolled // 4),
+                    jobseekers=rng.randint(enrolled // 2, enrolled),
+                    priority_public=rng.randint(enrolled // 4, enrolled),
+                    completed=completed,
+                    exit_job=job,
+                    exit_training=training,
+                    exit_business=business,
+                )
+            )
+        return len(SessionOutcome.objects.bulk_create(outcomes, batch_size=5000))
+
     def build_accounts(self, organisms) -> list[tuple[str, str, str]]:
         """One account per persona, in demo mode only."""
         approved = [o for o in organisms if o.approval_state == Organism.ApprovalState.APPROVED][:2]
@@ -741,7 +791,7 @@ class DemoBuilder:
                 Membership.objects.create(user=user, organism=organism, role=Membership.Role.ADMIN)
                 label = f"{label} : {organism.usual_name}"
             if kind == User.Kind.REGION_AGENT:
-                user.groups.add(group)
+                user.groups.add(group, ensure_region_groups()[ADMINISTRATOR])
             accounts.append((email, DEMO_PASSWORD, label))
         return accounts
 
@@ -750,6 +800,7 @@ class DemoBuilder:
 DEMO_TABLES = (
     AuditEntry,
     SessionReminder,
+    SessionOutcome,
     SearchWord,
     TrainingSession,
     ActionLabel,

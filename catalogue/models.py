@@ -367,6 +367,18 @@ class Programme(models.Model):
     name = models.CharField("nom", max_length=200)
     description = models.TextField("description", blank=True)
     is_national = models.BooleanField("label national", default=False)
+    axes = models.JSONField(
+        "axes du programme", default=list, blank=True, help_text="Codes des axes (catalogue.choices.Axis)."
+    )
+    checklist = models.JSONField(
+        "critères d'éligibilité", default=list, blank=True, help_text="Liste de critères que les agents vérifient."
+    )
+    priority_audiences = models.JSONField(
+        "publics prioritaires", default=list, blank=True, help_text="Codes des publics visés prioritaires."
+    )
+    min_priority_share = models.PositiveSmallIntegerField(
+        "part minimale de publics prioritaires par session (%)", null=True, blank=True
+    )
     valid_from = models.DateField("début de validité", null=True, blank=True)
     valid_until = models.DateField("fin de validité", null=True, blank=True)
 
@@ -374,7 +386,17 @@ class Programme(models.Model):
         verbose_name = "programme"
         verbose_name_plural = "programmes"
         ordering = ["name"]
+        permissions = [
+            ("view_region_dashboard", "Voir le tableau de bord et les files de la Région"),
+            ("decide_label", "Décider des labels"),
+            ("manage_programme", "Créer et modifier les programmes"),
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(min_priority_share__isnull=True) | Q(min_priority_share__lte=100),
+                name="programme_priority_share_percent",
+                violation_error_message="Une part est comprise entre 0 et 100 %.",
+            ),
             models.CheckConstraint(
                 condition=Q(valid_from__isnull=True)
                 | Q(valid_until__isnull=True)

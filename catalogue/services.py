@@ -134,3 +134,101 @@ def action_set_published(*, action, published: bool, by) -> None:
 
 def place_add(*, place, by) -> None:
     _audited_save(obj=place, before={}, by=by, organism=place.action.formation.organism)
+
+
+class LabelError(Exception):
+    pass
+
+
+def label_request(*, action, programme, justification: str, by):
+    """An organisation asks for a label; a refused or withdrawn label may be asked again."""
+    from django.utils import timezone
+
+    from .audit import audit_record
+    from .models import ActionLabel, AuditEntry
+
+    label = ActionLabel.objects.filter(action=action, programme=programme).first()
+    if label is not None and label.state in (ActionLabel.State.REQUESTED, ActionLabel.State.GRANTED):
+        raise LabelError(f"Cette action a déjà un label {programme.name} {label.get_state_display().lower()}.")
+    label = label or ActionLabel(action=action, programme=programme)
+    label.state = ActionLabel.State.REQUESTED
+    label.justification = justification
+    label.requested_at = timezone.now()
+    label.decided_at = label.decided_by = label.valid_from = label.valid_until = None
+    label.decision_reason = ""
+    label.full_clean()
+    label.save()
+    audit_record(
+        actor=by,
+        verb=AuditEntry.Verb.CREATE,
+        obj=label,
+        organism=action.formation.organism,
+        changes={"state": [None, label.state]},
+        reason=justification,
+    )
+    return label
+
+
+def label_decide(*, label, decision: str, by, reason: str = "", valid_from=None, valid_until=None, checks=()):
+    """A region agent grants (with validity dates), refuses (with a reason) or withdraws (with a reason) a label."""
+    from django.utils import timezone
+
+    from .audit import audit_record
+    from .models import ActionLabel, AuditEntry
+
+    before = label.state
+    if decision == "grant":
+        label.state, label.valid_from, label.valid_until = ActionLabel.State.GRANTED, valid_from, valid_until
+    elif decision == "refuse":
+        label.state = ActionLabel.State.REFUSED
+    elif decision == "withdraw":
+        if label.state != ActionLabel.State.GRANTED:
+            raise LabelError("Seul un label accordé peut être retiré.")
+        label.state, label.valid_until = ActionLabel.State.WITHDRAWN, timezone.localdate()
+    else:
+        raise LabelError(f"Décision inconnue : {decision}")
+    if decision in ("refuse", "withdraw") and not reason.strip():
+        raise LabelError("Indiquez le motif de la décision : il est communiqué à l'organisme.")
+    label.decision_reason = reason
+    label.decided_at, label.decided_by = timezone.now(), by
+    label.full_clean()
+    label.save()
+    audit_record(
+        actor=by,
+        verb=AuditEntry.Verb.DECISION,
+        obj=label,
+        organism=label.action.formation.organism,
+        changes={
+            "state": [before, label.state],
+            "valid_from": [None, label.valid_from.isoformat() if label.valid_from else None],
+            "valid_until": [None, label.valid_until.isoformat() if label.valid_until else None],
+            "criteres_verifies": [None, list(checks)],
+        },
+        reason=reason,
+    )
+    return label
+
+
+def label_grant_direct(*, action, programme, valid_from, valid_until, by, reason: str = ""):
+    """Staff label an action without a request from its organisation."""
+    from .models import ActionLabel
+
+    label, _ = ActionLabel.objects.get_or_create(
+        action=action, programme=programme, defaults={"state": ActionLabel.State.REQUESTED}
+    )
+    if label.state == ActionLabel.State.GRANTED:
+        raise LabelError(f"Cette action est déjà labellisée {programme.name}.")
+    return label_decide(
+        label=label, decision="grant", by=by, reason=reason, valid_from=valid_from, valid_until=valid_until
+    )
+
+
+def programme_save(*, programme, data: dict, by):
+    from .audit import snapshot
+    from .models import Programme
+
+    before = snapshot(Programme.objects.get(pk=programme.pk)) if programme.pk else {}
+    for name, value in data.items():
+        setattr(programme, name, value)
+    _audited_save(obj=programme, before=before, by=by, organism=None)
+    return programme

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from catalogue import staff
 from catalogue import views as catalogue_views
 from organisms import backoffice
 from organisms import views as organism_views
@@ -20,15 +21,33 @@ backoffice_patterns = [
     path("actions/<slug:public_id>/", backoffice.action_edit, name="action_edit"),
     path("actions/<slug:public_id>/publication/", backoffice.action_publish, name="action_publish"),
     path("actions/<slug:public_id>/lieux/", backoffice.place_new, name="place_new"),
+    path("actions/<slug:public_id>/label/", backoffice.label_request_view, name="label_request"),
     path("actions/<slug:action_public_id>/sessions/nouvelle/", backoffice.session_edit, name="session_new"),
     path("sessions/selection/", backoffice.sessions_bulk, name="sessions_bulk"),  # before sessions/<public_id>/
     path("sessions/<slug:public_id>/", backoffice.session_edit, name="session_edit"),
     path("sessions/<slug:public_id>/dupliquer/", backoffice.session_duplicate_view, name="session_duplicate"),
     path("sessions/<slug:public_id>/publication/", backoffice.session_publish, name="session_publish"),
+    path("sessions/<slug:public_id>/resultats/", backoffice.session_outcome, name="session_outcome"),
     path("historique/", backoffice.history, name="history"),
     path("membres/", backoffice.members, name="members"),
     path("membres/inviter/", backoffice.member_invite, name="member_invite"),
     path("membres/<int:pk>/retirer/", backoffice.member_remove_view, name="member_remove"),
+]
+
+# Region staff's back office: every URL here is listed in tests/catalogue/test_staff_permissions.py.
+staff_patterns = [
+    path("", staff.dashboard, name="dashboard"),
+    path("export/<slug:slug>.<str:fmt>", staff.export, name="export"),
+    path("organismes/", staff.organisms, name="organisms"),
+    path("organismes/<slug:slug>/", staff.organism_detail, name="organism_detail"),
+    path("organismes/<slug:slug>/decision/", staff.organism_decision, name="organism_decision"),
+    path("programmes/", staff.programmes, name="programmes"),
+    path("programmes/nouveau/", staff.programme_edit, name="programme_new"),
+    path("programmes/<slug:slug>/", staff.programme_edit, name="programme_edit"),
+    path("labels/", staff.labels, name="labels"),
+    path("labels/<int:pk>/", staff.label_detail, name="label_detail"),
+    path("labels/<int:pk>/retrait/", staff.label_withdraw, name="label_withdraw"),
+    path("actions/<slug:public_id>/label/", staff.action_label, name="action_label"),
 ]
 
 urlpatterns = [
@@ -49,5 +68,6 @@ urlpatterns = [
     path("invitation/<str:token>/", organism_views.invitation, name="invitation_accept"),
     path("confirmer/<str:token>/", session_views.confirm_from_email, name="sessions_confirm"),
     path("espace-organisme/", include((backoffice_patterns, "backoffice"))),
+    path("region/", include((staff_patterns, "staff"))),
     path("admin/", admin.site.urls),
 ]

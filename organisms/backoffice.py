@@ -4,18 +4,21 @@ object is a 404. Writes go through services, which validate and audit."""
 from django.contrib import messages
 from django.core.mail import EmailMessage
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalogue.backoffice_forms import ActionForm, FormationForm, TrainingPlaceForm
-from catalogue.models import Action, AuditEntry, Formation, TrainingPlace
-from catalogue.services import action_save, action_set_published, formation_save, place_add
+from catalogue.models import Action, ActionLabel, AuditEntry, Formation, TrainingPlace
+from catalogue.services import LabelError, action_save, action_set_published, formation_save, label_request, place_add
+from catalogue.staff_forms import LabelRequestForm, OutcomeForm
 from sessions.forms import BulkSessionsForm, DuplicateSessionForm, TrainingSessionForm
-from sessions.models import TrainingSession
+from sessions.models import SessionOutcome, TrainingSession
 from sessions.services import (
     BULK_OPERATIONS,
+    outcome_save,
     session_duplicate,
     session_save,
     session_set_published,
@@ -238,3 +241,56 @@ def member_remove_view(request, pk):
     else:
         messages.success(request, f"{membership.user.email} ne fait plus partie de l'organisme.")
     return redirect("backoffice:members")
+
+
+@require_http_methods(["GET", "POST"])
+@organism_required
+def label_request_view(request, public_id):
+    action = scoped_action(request, public_id)
+    form = LabelRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            label_request(
+                action=action,
+                programme=form.cleaned_data["programme"],
+                justification=form.cleaned_data["justification"],
+                by=request.user,
+            )
+        except LabelError as error:
+            form.add_error("programme", str(error))
+        else:
+            messages.success(request, "Demande de label envoyée à la Région.")
+            return redirect("backoffice:action_edit", public_id=action.public_id)
+    labels = action.labels.select_related("programme").order_by("programme__name")
+    return render(request, "organisms/label_request.html", {"form": form, "action": action, "labels": labels})
+
+
+@require_http_methods(["GET", "POST"])
+@organism_required
+def session_outcome(request, public_id):
+    """Results of a session of a labelled action (programme evaluation); other sessions have none."""
+    session = scoped_session(request, public_id)
+    labels = list(
+        session.action.labels.filter(state__in=[ActionLabel.State.GRANTED, ActionLabel.State.WITHDRAWN]).select_related(
+            "programme"
+        )
+    )
+    if not labels:
+        raise Http404("Les résultats ne sont demandés que pour les sessions d'une action labellisée.")
+    outcome = SessionOutcome.objects.filter(session=session).first()
+    form = OutcomeForm(request.POST or None, instance=outcome or SessionOutcome(session=session))
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in OutcomeForm.Meta.fields}
+        outcome_save(session=session, data=data, by=request.user, organism=request.organism)
+        messages.success(request, "Résultats enregistrés.")
+        return redirect("backoffice:dashboard")
+    quotas = [
+        (label.programme, label.programme.min_priority_share)
+        for label in labels
+        if label.programme.min_priority_share is not None
+    ]
+    return render(
+        request,
+        "organisms/session_outcome.html",
+        {"form": form, "session": session, "labels": labels, "quotas": quotas},
+    )

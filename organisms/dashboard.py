@@ -37,6 +37,7 @@ class SessionRow:
 class ActionBlock:
     action: Action
     sessions: list[SessionRow] = field(default_factory=list)
+    labelled: bool = False  # its sessions' results are asked for (programme evaluation)
 
     @property
     def has_upcoming(self) -> bool:
@@ -77,7 +78,12 @@ def organism_dashboard(organism, *, now: datetime, today: date) -> Dashboard:
         .select_related("programme", "action__formation")
         .order_by("requested_at", "pk")
     )
-    blocks = {action.pk: ActionBlock(action) for action in actions}
+    labelled = set(
+        ActionLabel.objects.filter(
+            action__formation__organism=organism, state__in=[ActionLabel.State.GRANTED, ActionLabel.State.WITHDRAWN]
+        ).values_list("action_id", flat=True)
+    )
+    blocks = {action.pk: ActionBlock(action, labelled=action.pk in labelled) for action in actions}
     rows = []
     for session in sessions:
         session.action = blocks[session.action_id].action  # already read: no query per session

@@ -50,6 +50,7 @@ class Organism(models.Model):
         verbose_name = "organisme de formation"
         verbose_name_plural = "organismes de formation"
         ordering = ["usual_name"]
+        permissions = [("decide_organism", "Valider, refuser, suspendre et rétablir les organismes")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(siret__regex=r"^[0-9]{14}$"),

@@ -122,3 +122,59 @@ def member_remove(*, membership: Membership, by: User) -> None:
         changes={"membre": [membership.user.email, None]},
     )
     membership.delete()
+
+
+DECISIONS = {
+    # decision: (allowed from, new state, reason required, French verb for the email)
+    "approve": ({"pending", "rejected"}, Organism.ApprovalState.APPROVED, False, "validé"),
+    "reject": ({"pending"}, Organism.ApprovalState.REJECTED, True, "refusé"),
+    "suspend": ({"approved"}, Organism.ApprovalState.SUSPENDED, True, "suspendu"),
+    "reinstate": ({"suspended"}, Organism.ApprovalState.APPROVED, False, "rétabli"),
+}
+
+
+class DecisionError(Exception):
+    pass
+
+
+@transaction.atomic
+def organism_decide(*, organism: Organism, decision: str, reason: str, by: User, portal_url: str = "") -> Organism:
+    """Approve, reject, suspend or reinstate an organisation; audited and told to it by email. A suspended
+    organisation's sessions leave public search at once (the search reads the approval state)."""
+    from django.core.mail import EmailMessage
+    from django.utils import timezone
+
+    if decision not in DECISIONS:
+        raise DecisionError("Décision inconnue.")
+    allowed, state, needs_reason, verb = DECISIONS[decision]
+    if organism.approval_state not in allowed:
+        raise DecisionError(f"Impossible : l'organisme est « {organism.get_approval_state_display()} ».")
+    if needs_reason and not reason.strip():
+        raise DecisionError("Indiquez le motif : il est communiqué à l'organisme.")
+    before = organism.approval_state
+    organism.approval_state = state
+    organism.approval_changed_at = timezone.now()
+    organism.save(update_fields=["approval_state", "approval_changed_at", "updated_at"])
+    audit_record(
+        actor=by,
+        verb=AuditEntry.Verb.DECISION,
+        obj=organism,
+        organism=organism,
+        changes={"approval_state": [before, state]},
+        reason=reason,
+    )
+    recipients = sorted({m.user.email for m in organism.memberships.select_related("user")} | ({organism.email} - {""}))
+    if recipients:
+        body = f"Bonjour,\n\nLa Région a {verb} l'organisme {organism.usual_name} sur le catalogue régional des formations."
+        if reason:
+            body += f"\n\nMotif : {reason}"
+        if state == Organism.ApprovalState.APPROVED:
+            body += "\n\nSes sessions publiées sont désormais visibles des conseillers et du public."
+        elif state == Organism.ApprovalState.SUSPENDED:
+            body += "\n\nSes sessions ne sont plus visibles dans la recherche tant que la suspension dure."
+        if portal_url:
+            body += f"\n\nVotre espace : {portal_url}"
+        EmailMessage(
+            subject=f"[Catalogue des formations] {organism.usual_name} : organisme {verb}", body=body, to=recipients
+        ).send()
+    return organism

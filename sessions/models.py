@@ -202,3 +202,59 @@ class SessionReminder(models.Model):
 
     def __str__(self):
         return f"Rappel {self.session_id} ({self.period})"
+
+
+class SessionOutcome(models.Model):
+    """What a session of a labelled action gave: trainees reached, priority publics, completions, exits at 6 months."""
+
+    session = models.OneToOneField(
+        TrainingSession, verbose_name="session", on_delete=models.CASCADE, related_name="outcome"
+    )
+    enrolled = models.PositiveIntegerField("stagiaires entrés en formation")
+    women = models.PositiveIntegerField("dont femmes", default=0)
+    under_26 = models.PositiveIntegerField("dont moins de 26 ans", default=0)
+    qpv = models.PositiveIntegerField("dont habitants des QPV", default=0)
+    disabled = models.PositiveIntegerField("dont personnes handicapées", default=0)
+    jobseekers = models.PositiveIntegerField("dont demandeurs d'emploi", default=0)
+    priority_public = models.PositiveIntegerField(
+        "dont relevant d'au moins un public prioritaire du programme",
+        default=0,
+        help_text="Chaque personne comptée une fois, même si elle relève de plusieurs publics.",
+    )
+    completed = models.PositiveIntegerField("stagiaires allés au bout de la formation", default=0)
+    exit_job = models.PositiveIntegerField("sorties vers l'emploi à 6 mois", default=0)
+    exit_training = models.PositiveIntegerField("sorties vers une autre formation à 6 mois", default=0)
+    exit_business = models.PositiveIntegerField("créations d'entreprise à 6 mois", default=0)
+    reported_at = models.DateTimeField("déclaré le", auto_now=True)
+
+    class Meta:
+        verbose_name = "résultats d'une session"
+        verbose_name_plural = "résultats des sessions"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(women__lte=F("enrolled"))
+                & Q(under_26__lte=F("enrolled"))
+                & Q(qpv__lte=F("enrolled"))
+                & Q(disabled__lte=F("enrolled"))
+                & Q(jobseekers__lte=F("enrolled"))
+                & Q(priority_public__lte=F("enrolled"))
+                & Q(completed__lte=F("enrolled")),
+                name="outcome_parts_within_enrolled",
+                violation_error_message="Un sous-total ne peut dépasser le nombre de stagiaires entrés.",
+            ),
+            models.CheckConstraint(
+                condition=Q(enrolled__gte=F("exit_job") + F("exit_training") + F("exit_business")),
+                name="outcome_exits_within_enrolled",
+                violation_error_message="Les sorties positives ne peuvent dépasser le nombre de stagiaires entrés.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Résultats de la session {self.session_id}"
+
+    @property
+    def positive_exits(self) -> int:
+        return self.exit_job + self.exit_training + self.exit_business
+
+    def priority_share(self) -> float | None:
+        return self.priority_public / self.enrolled if self.enrolled else None

@@ -97,3 +97,23 @@ def sessions_bulk_update(*, sessions: list[TrainingSession], operation: str, by,
 
 def session_set_published(*, session: TrainingSession, published: bool, by, organism) -> None:
     session_save(session=session, data={"is_published": published}, by=by, organism=organism)
+
+
+def outcome_save(*, session: TrainingSession, data: dict, by, organism):
+    """The results an organisation reports for a session of a labelled action."""
+    from .models import SessionOutcome
+
+    outcome = SessionOutcome.objects.filter(session=session).first() or SessionOutcome(session=session)
+    before = snapshot(outcome) if outcome.pk else {}
+    for name, value in data.items():
+        setattr(outcome, name, value)
+    outcome.full_clean()
+    outcome.save()
+    audit_record(
+        actor=by,
+        verb=AuditEntry.Verb.UPDATE if before else AuditEntry.Verb.CREATE,
+        obj=outcome,
+        organism=organism,
+        changes=diff(before, snapshot(outcome)),
+    )
+    return outcome

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from config.urls import backoffice_patterns
 from organisms.models import Membership
-from tests.catalogue.factories import ActionFactory, FormationFactory, TrainingPlaceFactory
+from tests.catalogue.factories import ActionFactory, ActionLabelFactory, FormationFactory, TrainingPlaceFactory
 from tests.organisms.factories import MembershipFactory
 from tests.sessions.factories import TrainingSessionFactory
 
@@ -23,6 +23,8 @@ MATRIX = {
     "action_edit": {"args": lambda r: [r["action"].public_id], "GET": (200, 404), "POST": (200, 404)},
     "action_publish": {"args": lambda r: [r["action"].public_id], "GET": (405, 405), "POST": (302, 404)},
     "place_new": {"args": lambda r: [r["action"].public_id], "GET": (405, 405), "POST": (200, 404)},
+    "label_request": {"args": lambda r: [r["action"].public_id], "GET": (200, 404), "POST": (200, 404)},
+    "session_outcome": {"args": lambda r: [r["session"].public_id], "GET": (200, 404), "POST": (200, 404)},
     "session_new": {"args": lambda r: [r["action"].public_id], "GET": (200, 404), "POST": (200, 404)},
     "session_edit": {"args": lambda r: [r["session"].public_id], "GET": (200, 404), "POST": (200, 404)},
     "session_duplicate": {"args": lambda r: [r["session"].public_id], "GET": (200, 404), "POST": (200, 404)},
@@ -51,6 +53,7 @@ def records(organism_a, member_a, member_b):
     action = ActionFactory(formation=formation)
     TrainingPlaceFactory(action=action)
     session = TrainingSessionFactory(action=action)
+    ActionLabelFactory(action=action, granted=True)  # its sessions' results are asked for
     colleague = MembershipFactory(organism=organism_a, role=Membership.Role.MEMBER)
     return {"formation": formation, "action": action, "session": session, "colleague": colleague}
 

@@ -1,0 +1,314 @@
+"""Region staff's back office: organisation approval, programmes, labels, and the dashboard of the offer."""
+
+import csv
+import io
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from organisms.models import Organism
+from organisms.services import DecisionError, organism_decide
+
+from .models import Action, ActionLabel, AuditEntry, Programme
+from .permissions import DECIDE_LABEL, DECIDE_ORGANISM, MANAGE_PROGRAMME, staff_required
+from .region_dashboard import Filters, Table, region_dashboard, table_by_slug
+from .services import LabelError, label_decide, label_grant_direct, programme_save
+from .staff_forms import (
+    DashboardFilterForm,
+    DirectLabelForm,
+    LabelDecisionForm,
+    OrganismDecisionForm,
+    ProgrammeForm,
+    WithdrawForm,
+)
+
+CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 22, 260
+
+
+def chart_bars(table: Table) -> dict:
+    """Geometry of a horizontal bar chart drawn by the portal (SVG); the table beside it gives the values."""
+    highest = max((value for _, value in table.chart), default=0) or 1
+    span = CHART_WIDTH - LABEL_WIDTH - 60
+    bars = [
+        {"label": label, "value": value, "y": n * (BAR_HEIGHT + 8), "width": round(span * value / highest)}
+        for n, (label, value) in enumerate(table.chart)
+    ]
+    summary = " ; ".join(f"{label} : {value}" for label, value in table.chart)
+    return {
+        "bars": bars,
+        "height": len(bars) * (BAR_HEIGHT + 8),
+        "summary": summary,
+        "label_width": LABEL_WIDTH,
+        "value_x": LABEL_WIDTH + 6,
+        "width": CHART_WIDTH,
+    }
+
+
+def dashboard_filters(request) -> tuple[DashboardFilterForm, Filters]:
+    form = DashboardFilterForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        return form, Filters(data["programme"], data["departement"], data["debut"], data["fin"])
+    return form, Filters()
+
+
+@require_safe
+@staff_required()
+def dashboard(request):
+    form, filters = dashboard_filters(request)
+    tables = region_dashboard(filters, now=timezone.now(), today=timezone.localdate())
+    return render(
+        request,
+        "staff/dashboard.html",
+        {
+            "form": form,
+            "filters": filters,
+            "tables": [(table, chart_bars(table)) for table in tables],
+            "query": request.GET.urlencode(),
+            "pending_organisms": Organism.objects.filter(approval_state=Organism.ApprovalState.PENDING).count(),
+            "pending_labels": ActionLabel.objects.filter(state=ActionLabel.State.REQUESTED).count(),
+        },
+    )
+
+
+@require_safe
+@staff_required()
+def export(request, slug, fmt):
+    _, filters = dashboard_filters(request)
+    table = table_by_slug(slug, filters, now=timezone.now(), today=timezone.localdate())
+    if table is None or fmt not in ("csv", "xlsx"):
+        raise Http404("Tableau inconnu.")
+    filename = f"{slug}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(table.columns)
+        writer.writerows(table.rows)
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=table.title[:31])
+        sheet.append([f"{table.title} ({filters.describe()})"])
+        sheet.append(table.columns)
+        for row in table.rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+@staff_required()
+def organisms(request):
+    state = request.GET.get("etat", Organism.ApprovalState.PENDING)
+    q = request.GET.get("q", "").strip()
+    queryset = Organism.objects.select_related("commune").order_by("created_at" if state == "pending" else "usual_name")
+    if state in Organism.ApprovalState.values:
+        queryset = queryset.filter(approval_state=state)
+    if q:
+        queryset = queryset.filter(
+            Q(usual_name__icontains=q) | Q(legal_name__icontains=q) | Q(siret__startswith=q.replace(" ", ""))
+        )
+    counts = dict(Organism.objects.values_list("approval_state").annotate(n=Count("id")).order_by())
+    return render(
+        request,
+        "staff/organisms.html",
+        {
+            "page": Paginator(queryset, 50).get_page(request.GET.get("page")),
+            "state": state,
+            "q": q,
+            "states": [(s.value, s.label, counts.get(s.value, 0)) for s in Organism.ApprovalState],
+        },
+    )
+
+
+@require_safe
+@staff_required()
+def organism_detail(request, slug):
+    organism = get_object_or_404(Organism.objects.select_related("commune"), slug=slug)
+    return render(
+        request,
+        "staff/organism_detail.html",
+        organism_context(request, organism, OrganismDecisionForm(organism=organism)),
+    )
+
+
+def organism_context(request, organism, form) -> dict:
+    return {
+        "organism": organism,
+        "form": form,
+        "can_decide": request.user.has_perm(DECIDE_ORGANISM),
+        "members": organism.memberships.select_related("user").order_by("user__email"),
+        "actions": Action.objects.for_organism(organism)
+        .select_related("formation")
+        .annotate(n_sessions=Count("sessions"))
+        .order_by("formation__title"),
+        "decisions": AuditEntry.objects.filter(organism=organism, verb=AuditEntry.Verb.DECISION).order_by(
+            "-created_at"
+        )[:50],
+    }
+
+
+@require_POST
+@staff_required(DECIDE_ORGANISM)
+def organism_decision(request, slug):
+    organism = get_object_or_404(Organism, slug=slug)
+    form = OrganismDecisionForm(request.POST, organism=organism)
+    if form.is_valid():
+        try:
+            organism_decide(
+                organism=organism,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                portal_url=request.build_absolute_uri(reverse("backoffice:dashboard")),
+            )
+        except DecisionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"{organism.usual_name} : {organism.get_approval_state_display().lower()}. L'organisme est prévenu par courriel.",
+            )
+            return redirect("staff:organism_detail", slug=organism.slug)
+    return render(request, "staff/organism_detail.html", organism_context(request, organism, form), status=200)
+
+
+@require_safe
+@staff_required()
+def programmes(request):
+    rows = Programme.objects.annotate(
+        labelled=Count("labels", filter=Q(labels__state=ActionLabel.State.GRANTED)),
+        requested=Count("labels", filter=Q(labels__state=ActionLabel.State.REQUESTED)),
+    ).order_by("name")
+    return render(
+        request, "staff/programmes.html", {"programmes": rows, "can_manage": request.user.has_perm(MANAGE_PROGRAMME)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(MANAGE_PROGRAMME)
+def programme_edit(request, slug=None):
+    programme = get_object_or_404(Programme, slug=slug) if slug else Programme()
+    form = ProgrammeForm(request.POST or None, instance=programme)
+    if request.method == "POST" and form.is_valid():
+        programme_save(programme=programme, data=form.programme_data(), by=request.user)
+        messages.success(request, f"Programme « {programme.name} » enregistré.")
+        return redirect("staff:programmes")
+    return render(request, "staff/programme_form.html", {"form": form, "programme": programme})
+
+
+@require_safe
+@staff_required()
+def labels(request):
+    queue = (
+        ActionLabel.objects.filter(state=ActionLabel.State.REQUESTED)
+        .select_related("programme", "action__formation__organism")
+        .order_by("requested_at", "pk")
+    )
+    recent = (
+        ActionLabel.objects.exclude(state=ActionLabel.State.REQUESTED)
+        .filter(decided_at__isnull=False)
+        .select_related("programme", "action__formation__organism")
+        .order_by("-decided_at")[:20]
+    )
+    return render(request, "staff/labels.html", {"queue": queue, "recent": recent})
+
+
+def label_context(request, label, form=None, withdraw_form=None) -> dict:
+    action = label.action
+    return {
+        "label": label,
+        "action": action,
+        "form": form or LabelDecisionForm(programme=label.programme, initial={"valid_from": timezone.localdate()}),
+        "withdraw_form": withdraw_form or WithdrawForm(),
+        "can_decide": request.user.has_perm(DECIDE_LABEL),
+        "audiences": list(action.audiences.all()),
+        "funders": list(action.funders.all()),
+        "sessions": action.sessions.filter(is_published=True).order_by("start_date")[:20],
+        "history": AuditEntry.objects.filter(object_id=str(label.pk), content_type__model="actionlabel").order_by(
+            "-created_at"
+        ),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required()
+def label_detail(request, pk):
+    label = get_object_or_404(ActionLabel.objects.select_related("programme", "action__formation__organism"), pk=pk)
+    if request.method == "GET":
+        return render(request, "staff/label_detail.html", label_context(request, label))
+    if not request.user.has_perm(DECIDE_LABEL):
+        raise PermissionDenied("Vous n'avez pas le droit de prendre cette décision.")
+    form = LabelDecisionForm(request.POST, programme=label.programme)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            label_decide(
+                label=label,
+                decision=data["decision"],
+                by=request.user,
+                reason=data["reason"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                checks=data["checks"],
+            )
+        except LabelError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Décision enregistrée : {label.get_state_display().lower()}.")
+            return redirect("staff:labels")
+    return render(request, "staff/label_detail.html", label_context(request, label, form=form))
+
+
+@require_POST
+@staff_required(DECIDE_LABEL)
+def label_withdraw(request, pk):
+    label = get_object_or_404(ActionLabel.objects.select_related("programme", "action__formation__organism"), pk=pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            label_decide(label=label, decision="withdraw", by=request.user, reason=form.cleaned_data["reason"])
+        except LabelError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Label retiré.")
+            return redirect("staff:label_detail", pk=label.pk)
+    return render(request, "staff/label_detail.html", label_context(request, label, withdraw_form=form))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(DECIDE_LABEL)
+def action_label(request, public_id):
+    action = get_object_or_404(Action.objects.select_related("formation__organism"), public_id=public_id)
+    form = DirectLabelForm(request.POST or None, initial={"valid_from": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            label = label_grant_direct(
+                action=action,
+                programme=data["programme"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                by=request.user,
+                reason=data["reason"],
+            )
+        except LabelError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Action labellisée {label.programme.name}.")
+            return redirect("staff:organism_detail", slug=action.formation.organism.slug)
+    return render(request, "staff/action_label.html", {"action": action, "form": form})
