@@ -48,7 +48,10 @@ def independent(filters: Filters, now, today):
         public = [
             a
             for a in public
-            if any(active(l, today) and l.action_id == a.pk and l.programme_id == filters.programme.pk for l in labels)
+            if any(
+                active(lab, today) and lab.action_id == a.pk and lab.programme_id == filters.programme.pk
+                for lab in labels
+            )
         ]
     public_ids = {a.pk for a in public}
     sessions = [
@@ -70,10 +73,10 @@ def independent(filters: Filters, now, today):
         a.axis
         for a in public
         if any(
-            active(l, today)
-            and l.action_id == a.pk
-            and (not filters.programme or l.programme_id == filters.programme.pk)
-            for l in labels
+            active(lab, today)
+            and lab.action_id == a.pk
+            and (not filters.programme or lab.programme_id == filters.programme.pk)
+            for lab in labels
         )
     )
     departments = defaultdict(lambda: [0, 0])
