@@ -834,4 +834,11 @@ def seed_demo(*, sessions: int, seed: int, today: date | None = None) -> DemoRep
         raise RuntimeError("Le catalogue de démonstration ne peut être créé qu'en mode démonstration (DEMO_MODE).")
     clear_catalogue()
     builder = DemoBuilder(sessions=sessions, seed=seed, today=today or timezone.localdate())
-    return builder.build()
+    report = builder.build()
+    if connection.vendor == "postgresql":
+        # Fresh planner statistics after a bulk load: without them, the first aggregate queries can pick
+        # nested loops over 100,000 rows (seen on the staff dashboard) until autovacuum catches up.
+        with connection.cursor() as cursor:
+            for model in (TrainingSession, Action, Formation, Organism, ActionLabel, SessionOutcome, TrainingPlace):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return report

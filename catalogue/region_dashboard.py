@@ -67,6 +67,14 @@ def public_actions(filters: Filters, today: date):
     return actions
 
 
+def public_sessions(filters: Filters, today: date):
+    """Public sessions; of actions labelled under the programme when one is chosen."""
+    sessions = TrainingSession.objects.public()
+    if filters.programme is not None:
+        sessions = sessions.filter(action__in=public_actions(filters, today))
+    return sessions
+
+
 def session_scope(sessions, filters: Filters):
     if filters.department is not None:
         sessions = sessions.filter(place__commune__department=filters.department)
@@ -148,9 +156,7 @@ def labels_table(filters: Filters, today: date) -> Table:
 
 
 def departments_table(filters: Filters, today: date) -> Table:
-    sessions = session_scope(
-        TrainingSession.objects.public().filter(action__in=public_actions(filters, today)), filters
-    )
+    sessions = session_scope(public_sessions(filters, today), filters)
     if not filters.start:
         sessions = sessions.filter(start_date__gt=today)
     rows_by_code = {
@@ -176,10 +182,7 @@ def departments_table(filters: Filters, today: date) -> Table:
 def freshness_table(filters: Filters, now: datetime, today: date) -> Table:
     limit = now - timedelta(days=settings.SESSION_STALE_AFTER_DAYS)
     sessions = session_scope(
-        TrainingSession.objects.public()
-        .filter(action__in=public_actions(filters, today))
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today)),
-        filters,
+        public_sessions(filters, today).filter(Q(end_date__isnull=True) | Q(end_date__gte=today)), filters
     )
     per_organism = (
         sessions.values("action__formation__organism__usual_name")
