@@ -36,7 +36,7 @@ def staff_world(transactional_db):
 
 
 def test_approve_then_label_then_find_it(live_server, page, axe_check, staff_world):
-    agent, organism, action, programme = staff_world
+    agent, _organism, action, programme = staff_world
     page.goto(live_server.url + "/compte/login/")
     page.get_by_label("Courriel").fill(agent.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
@@ -66,7 +66,7 @@ def test_approve_then_label_then_find_it(live_server, page, axe_check, staff_wor
 
 
 def test_every_staff_page_has_no_axe_violation(live_server, page, axe_check, staff_world):
-    agent, organism, action, programme = staff_world
+    agent, _organism, _action, programme = staff_world
     page.goto(live_server.url + "/compte/login/")
     page.get_by_label("Courriel").fill(agent.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
