@@ -280,6 +280,49 @@ def outcomes_table(filters: Filters, today: date) -> Table:
     )
 
 
+def below_quota_table(filters: Filters, today: date) -> Table:
+    """The sessions whose reported priority publics fall under their programme's quota, to follow up."""
+    outcomes = SessionOutcome.objects.filter(
+        session__action__labels__state__in=[ActionLabel.State.GRANTED, ActionLabel.State.WITHDRAWN],
+        session__action__labels__programme__min_priority_share__isnull=False,
+        priority_public__lt=F("enrolled") * F("session__action__labels__programme__min_priority_share") / 100.0,
+    )
+    if filters.programme is not None:
+        outcomes = outcomes.filter(session__action__labels__programme=filters.programme)
+    if filters.department is not None:
+        outcomes = outcomes.filter(session__place__commune__department=filters.department)
+    if filters.start:
+        outcomes = outcomes.filter(session__start_date__gte=filters.start)
+    if filters.end:
+        outcomes = outcomes.filter(session__start_date__lte=filters.end)
+    rows = [
+        [
+            organism,
+            title,
+            start.strftime("%d/%m/%Y") if start else "—",
+            programme,
+            f"{priority} sur {enrolled} ({percent(priority, enrolled)})",
+            f"{share} %",
+        ]
+        for organism, title, start, programme, priority, enrolled, share in outcomes.values_list(
+            "session__action__formation__organism__usual_name",
+            "session__action__formation__title",
+            "session__start_date",
+            "session__action__labels__programme__name",
+            "priority_public",
+            "enrolled",
+            "session__action__labels__programme__min_priority_share",
+        ).order_by("session__action__labels__programme__name", "session__start_date", "pk")
+    ]
+    return Table(
+        "sessions-sous-quota",
+        "Sessions sous le quota de publics prioritaires de leur programme",
+        ["Organisme", "Formation", "Début", "Programme", "Publics prioritaires", "Quota"],
+        rows,
+        note="À examiner avec les organismes concernés.",
+    )
+
+
 def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)} %" if whole else "—"
 
@@ -292,6 +335,7 @@ def region_dashboard(filters: Filters, *, now: datetime, today: date) -> list[Ta
         departments_table(filters, today),
         freshness_table(filters, now, today),
         outcomes_table(filters, today),
+        below_quota_table(filters, today),
     ]
 
 
@@ -303,6 +347,7 @@ def table_by_slug(slug: str, filters: Filters, *, now: datetime, today: date) ->
         "sessions-par-departement": lambda: departments_table(filters, today),
         "fraicheur": lambda: freshness_table(filters, now, today),
         "resultats-par-programme": lambda: outcomes_table(filters, today),
+        "sessions-sous-quota": lambda: below_quota_table(filters, today),
     }
     builder = builders.get(slug)
     return builder() if builder else None

@@ -120,7 +120,9 @@ def test_figures_match_independent_counts(catalogue, case):
         "department": Filters(department=Department.objects.get(code="93")),
         "period": Filters(start=today, end=today + timedelta(days=90)),
     }[case]
-    organisms_t, actions_t, _, departments_t, freshness_t, outcomes_t = region_dashboard(filters, now=now, today=today)
+    organisms_t, actions_t, _, departments_t, freshness_t, outcomes_t, below_t = region_dashboard(
+        filters, now=now, today=today
+    )
     organisms, axis_total, axis_labelled, departments, (fresh, total), outcomes = independent(filters, now, today)
     if case in ("everything", "period"):
         assert {row[0]: row[1] for row in organisms_t.rows} == {
@@ -143,6 +145,8 @@ def test_figures_match_independent_counts(catalogue, case):
             k: tuple(v) for k, v in outcomes.items()
         }
         assert outcomes or case == "department"
+        # The sessions listed under their quota are as many as the per-programme counts say.
+        assert len(below_t.rows) == sum(row[9] for row in outcomes_t.rows)
 
 
 @pytest.mark.django_db

@@ -207,6 +207,7 @@ def test_outcomes_are_reported_validated_and_flagged_below_quota(client, member_
     page = client.get(reverse("staff:dashboard")).content.decode()
     # Positive exits on trainees, then the number of sessions below the programme's 50 % quota.
     assert '9 sur 10</td><td class="num">1</td></tr>' in page
+    assert "4 sur 10 (40 %)" in page  # and the session is listed, to follow up
 
 
 def test_exports_in_csv_and_xlsx(client, administrator):
