@@ -282,13 +282,15 @@ def outcomes_table(filters: Filters, today: date) -> Table:
 
 def below_quota_table(filters: Filters, today: date) -> Table:
     """The sessions whose reported priority publics fall under their programme's quota, to follow up."""
-    outcomes = SessionOutcome.objects.filter(
-        session__action__labels__state__in=[ActionLabel.State.GRANTED, ActionLabel.State.WITHDRAWN],
-        session__action__labels__programme__min_priority_share__isnull=False,
-        priority_public__lt=F("enrolled") * F("session__action__labels__programme__min_priority_share") / 100.0,
-    )
+    # One filter() call: the label whose quota is checked is the label whose programme is shown and filtered on.
+    label_conditions = {
+        "session__action__labels__state__in": [ActionLabel.State.GRANTED, ActionLabel.State.WITHDRAWN],
+        "session__action__labels__programme__min_priority_share__isnull": False,
+        "priority_public__lt": F("enrolled") * F("session__action__labels__programme__min_priority_share") / 100.0,
+    }
     if filters.programme is not None:
-        outcomes = outcomes.filter(session__action__labels__programme=filters.programme)
+        label_conditions["session__action__labels__programme"] = filters.programme
+    outcomes = SessionOutcome.objects.filter(**label_conditions)
     if filters.department is not None:
         outcomes = outcomes.filter(session__place__commune__department=filters.department)
     if filters.start:
