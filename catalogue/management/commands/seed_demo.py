@@ -53,6 +53,6 @@ class Command(BaseCommand):
             ("conseiller", "conseiller France Travail"),
             ("organisme-a", "membre de l'organisme A"),
             ("organisme-b", "membre de l'organisme B"),
-            ("agent-region", "agent de la Région (accès à /admin/)"),
+            ("agent-region", "agent de la Région, administrateur (espace Région : /region/)"),
         ):
             self.stdout.write(f"  {local_part + '@' + DEMO_EMAIL_DOMAIN:<36} {label}")
