@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from organisms.models import Organism
 from organisms.services import DecisionError, organism_decide
 
+from .exchange.lheo_export import ExportScope, export_lheo
 from .models import Action, ActionLabel, AuditEntry, Programme
 from .permissions import DECIDE_LABEL, DECIDE_ORGANISM, MANAGE_PROGRAMME, staff_required
 from .region_dashboard import Filters, Table, region_dashboard, table_by_slug
@@ -312,3 +313,25 @@ def action_label(request, public_id):
             messages.success(request, f"Action labellisée {label.programme.name}.")
             return redirect("staff:organism_detail", slug=action.formation.organism.slug)
     return render(request, "staff/action_label.html", {"action": action, "form": form})
+
+
+@require_safe
+@staff_required()
+def export_lheo_view(request):
+    """The published catalogue in LHÉO 2.3, streamed; optionally one programme's or department's part."""
+    _, filters = dashboard_filters(request)
+    scope = ExportScope(
+        programme=filters.programme,
+        department_code=filters.department.code if filters.department else "",
+        base_url=request.build_absolute_uri("/"),
+    )
+    return lheo_response(scope, "catalogue")
+
+
+def lheo_response(scope, name: str) -> StreamingHttpResponse:
+    today = timezone.localdate()
+    response = StreamingHttpResponse(
+        (piece.encode("utf-8") for piece in export_lheo(scope, today=today)), content_type="application/xml"
+    )
+    response["Content-Disposition"] = f'attachment; filename="lheo-{name}-{today:%Y-%m-%d}.xml"'
+    return response

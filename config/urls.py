@@ -29,6 +29,7 @@ backoffice_patterns = [
     path("sessions/<slug:public_id>/publication/", backoffice.session_publish, name="session_publish"),
     path("sessions/<slug:public_id>/resultats/", backoffice.session_outcome, name="session_outcome"),
     path("historique/", backoffice.history, name="history"),
+    path("export/lheo.xml", backoffice.export_lheo_view, name="export_lheo"),
     path("membres/", backoffice.members, name="members"),
     path("membres/inviter/", backoffice.member_invite, name="member_invite"),
     path("membres/<int:pk>/retirer/", backoffice.member_remove_view, name="member_remove"),
@@ -37,6 +38,7 @@ backoffice_patterns = [
 # Region staff's back office: every URL here is listed in tests/catalogue/test_staff_permissions.py.
 staff_patterns = [
     path("", staff.dashboard, name="dashboard"),
+    path("export/lheo.xml", staff.export_lheo_view, name="export_lheo"),  # before export/<slug>.<fmt>
     path("export/<slug:slug>.<str:fmt>", staff.export, name="export"),
     path("organismes/", staff.organisms, name="organisms"),
     path("organismes/<slug:slug>/", staff.organism_detail, name="organism_detail"),

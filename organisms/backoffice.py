@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalogue.backoffice_forms import ActionForm, FormationForm, TrainingPlaceForm
+from catalogue.exchange.lheo_export import ExportScope
 from catalogue.models import Action, ActionLabel, AuditEntry, Formation, TrainingPlace
 from catalogue.services import LabelError, action_save, action_set_published, formation_save, label_request, place_add
+from catalogue.staff import lheo_response
 from catalogue.staff_forms import LabelRequestForm, OutcomeForm
 from sessions.forms import BulkSessionsForm, DuplicateSessionForm, TrainingSessionForm
 from sessions.models import SessionOutcome, TrainingSession
@@ -294,3 +296,11 @@ def session_outcome(request, public_id):
         "organisms/session_outcome.html",
         {"form": form, "session": session, "labels": labels, "quotas": quotas},
     )
+
+
+@require_safe
+@organism_required
+def export_lheo_view(request):
+    """The organisation's published offer in LHÉO 2.3."""
+    scope = ExportScope(organism=request.organism, base_url=request.build_absolute_uri("/"))
+    return lheo_response(scope, request.organism.slug)

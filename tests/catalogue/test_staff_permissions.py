@@ -14,6 +14,7 @@ from tests.organisms.factories import OrganismFactory
 MATRIX = {
     "dashboard": (lambda r: [], "view", None),
     "export": (lambda r: ["organismes", "csv"], "view", None),
+    "export_lheo": (lambda r: [], "view", None),
     "organisms": (lambda r: [], "view", None),
     "organism_detail": (lambda r: [r["pending"].slug], "view", None),
     "organism_decision": (lambda r: [r["pending"].slug], None, "organism"),
