@@ -188,6 +188,11 @@ def formation_xml(formation: Formation, scope: ExportScope, report: ExportReport
         + f"<coordonnees-organisme>{coordinates(organism)}</coordonnees-organisme>"
         + f"<contact-organisme>{coordinates(organism, with_address=False)}</contact-organisme>"
         + "</organisme-formation-responsable>"
+        + (
+            f"<extras info={quoteattr(EXTRAS_INFO)}>{extra('resultats-attendus-non-renseignes', 1)}</extras>"
+            if not formation.expected_results
+            else ""
+        )
         + "</formation>\n"
     )
 
@@ -204,6 +209,7 @@ def action_xml(action: Action, formation: Formation, scope: ExportScope, report:
         Audience.EVERYONE.value
     ]
     portal_audiences = [code for code in audiences if code in Audience.portal_only()]
+    default_audience = not [code for code in audiences if code not in Audience.portal_only()]
     funders = list(action.funders.all())[:8]
     places = "".join(
         "<lieu-de-formation><coordonnees>"
@@ -220,6 +226,8 @@ def action_xml(action: Action, formation: Formation, scope: ExportScope, report:
         for place in action.training_places.all()
     )
     extras = [extra("identifiant-public", action.public_id)]
+    if default_audience:  # LHÉO needs one audience code: "tout public" stands in, and says so
+        extras.append(extra("public-vise-par-defaut", 1))
     if action.axis:
         extras.append(extra("axe", action.axis))
     if action.remote_kind:
@@ -229,6 +237,8 @@ def action_xml(action: Action, formation: Formation, scope: ExportScope, report:
     extras.extend(extra("public-portail", code) for code in portal_audiences)
     extras.append(extra("gratuit-demandeurs-emploi", 1 if action.free_for_jobseekers else 0))
     extras.append(extra("eligible-cpf", 1 if action.cpf_eligible else 0))
+    if action.accessibility_details and not action.disabled_access:
+        extras.append(extra("precisions-accessibilite", action.accessibility_details))
     for label in action.labels.all():
         extras.append(
             f'<extra info="label">{text("programme", label.programme.slug)}{text("valable-du", label.valid_from)}'

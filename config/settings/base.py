@@ -174,6 +174,11 @@ CONFIRMATION_LINK_MAX_AGE_DAYS = env_int("CONFIRMATION_LINK_MAX_AGE_DAYS", 14)
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© les contributeurs d'OpenStreetMap")
 
+# LHÉO imports: the official schema is not shipped with the portal (its licence does not allow it); point this at a
+# copy of lheo-2.3.xsd to validate imports against it. Without it the portal's own checks still apply.
+LHEO_XSD_PATH = env_str("LHEO_XSD_PATH", "")
+LHEO_IMPORT_MAX_BYTES = env_int("LHEO_IMPORT_MAX_BYTES", 50_000_000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

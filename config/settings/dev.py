@@ -13,3 +13,7 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+
+# The official LHÉO schema beside the project, where this machine has it (../shared/lheo).
+_shared_xsd = BASE_DIR.parent / "shared" / "lheo" / "lheo-2.3.xsd"  # noqa: F405
+LHEO_XSD_PATH = os.environ.get("LHEO_XSD_PATH") or (str(_shared_xsd) if _shared_xsd.exists() else "")

@@ -37,3 +37,7 @@ WHITENOISE_USE_FINDERS = True
 
 # Map tiles from this server (absent, so they fail at once): tests never reach out to a tile server.
 MAP_TILE_URL = "/tuiles-de-test/{z}/{x}/{y}.png"
+
+# The official LHÉO schema beside the project, where this machine has it (../shared/lheo).
+_shared_xsd = BASE_DIR.parent / "shared" / "lheo" / "lheo-2.3.xsd"  # noqa: F405
+LHEO_XSD_PATH = os.environ.get("LHEO_XSD_PATH") or (str(_shared_xsd) if _shared_xsd.exists() else "")
