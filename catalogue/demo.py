@@ -457,10 +457,10 @@ class DemoBuilder:
                     street=address["street"],
                     postcode=address["postcode"],
                     commune=commune,
-                    email=f"contact@{slug[:40]}.example.org",
+                    email=f"contact@{slug[:40].strip('-')}.example.org",
                     phone=f"01 {self.rng.randint(40, 79)} {self.rng.randint(10, 99)} {self.rng.randint(10, 99)} "
                     f"{self.rng.randint(10, 99)}",
-                    website=f"https://{slug[:40]}.example.org",
+                    website=f"https://{slug[:40].strip('-')}.example.org",
                     approval_state=state,
                     approval_changed_at=self.now - timedelta(days=self.rng.randint(1, 700)),
                     qualiopi_certified_on=self.today - timedelta(days=self.rng.randint(30, 1000))

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from organisms.models import Organism
 from organisms.services import DecisionError, organism_decide
 
-from .exchange.lheo_export import ExportScope, export_lheo
+from .exchange.lheo_export import ExportScope, export_lheo, has_offer
 from .models import Action, ActionLabel, AuditEntry, Programme
 from .permissions import DECIDE_LABEL, DECIDE_ORGANISM, MANAGE_PROGRAMME, staff_required
 from .region_dashboard import Filters, Table, region_dashboard, table_by_slug
@@ -328,8 +328,14 @@ def export_lheo_view(request):
     return lheo_response(scope, "catalogue")
 
 
-def lheo_response(scope, name: str) -> StreamingHttpResponse:
+def lheo_response(scope, name: str):
     today = timezone.localdate()
+    if not has_offer(scope, today=today):
+        return HttpResponse(
+            "Aucune offre publiée à exporter : le format LHÉO demande au moins une formation avec une session.",
+            content_type="text/plain; charset=utf-8",
+            status=404,
+        )
     response = StreamingHttpResponse(
         (piece.encode("utf-8") for piece in export_lheo(scope, today=today)), content_type="application/xml"
     )

@@ -30,6 +30,7 @@ backoffice_patterns = [
     path("sessions/<slug:public_id>/resultats/", backoffice.session_outcome, name="session_outcome"),
     path("historique/", backoffice.history, name="history"),
     path("export/lheo.xml", backoffice.export_lheo_view, name="export_lheo"),
+    path("import/lheo/", backoffice.import_lheo_view, name="import_lheo"),
     path("membres/", backoffice.members, name="members"),
     path("membres/inviter/", backoffice.member_invite, name="member_invite"),
     path("membres/<int:pk>/retirer/", backoffice.member_remove_view, name="member_remove"),

@@ -1,6 +1,8 @@
 """An organisation's back office. Every object is fetched through `request.organism`: another organisation's
 object is a 404. Writes go through services, which validate and audit."""
 
+from uuid import uuid4
+
 from django.contrib import messages
 from django.core.mail import EmailMessage
 from django.core.paginator import Paginator
@@ -28,7 +30,7 @@ from sessions.services import (
 )
 
 from .dashboard import organism_dashboard
-from .forms import InvitationForm
+from .forms import InvitationForm, LheoUploadForm
 from .models import Membership
 from .permissions import organism_admin_required, organism_required
 from .services import MembershipError, invitation_token, member_remove
@@ -304,3 +306,35 @@ def export_lheo_view(request):
     """The organisation's published offer in LHÉO 2.3."""
     scope = ExportScope(organism=request.organism, base_url=request.build_absolute_uri("/"))
     return lheo_response(scope, request.organism.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@organism_required
+def import_lheo_view(request):
+    """Upload an LHÉO file of the organisation's offer: every problem listed, a preview, then one write."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from catalogue.exchange.lheo_import import import_lheo
+
+    form = LheoUploadForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and request.POST.get("confirmer"):
+        name = request.session.get("lheo_upload")
+        if not name or not default_storage.exists(name):
+            messages.error(request, "Le fichier à importer n'est plus disponible : déposez-le à nouveau.")
+            return redirect("backoffice:import_lheo")
+        with default_storage.open(name, "rb") as stored:
+            report = import_lheo(stored.read(), organism=request.organism, commit=True, by=request.user)
+        default_storage.delete(name)
+        request.session.pop("lheo_upload", None)
+        if report.written:
+            messages.success(request, f"Import terminé. {report.summary()}")
+            return redirect("backoffice:dashboard")
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["fichier"].read()
+        report = import_lheo(data, organism=request.organism, commit=False, by=request.user)
+        if report.ok:
+            name = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.xml", ContentFile(data))
+            request.session["lheo_upload"] = name
+    return render(request, "organisms/import_lheo.html", {"form": form, "report": report})

@@ -130,6 +130,11 @@ def formations_in_scope(scope: ExportScope, today: date):
     return formations.select_related("organism__commune").prefetch_related(*prefetch).order_by("pk")
 
 
+def has_offer(scope: ExportScope, *, today: date) -> bool:
+    """LHÉO needs at least one formation: an empty export would not be a valid document."""
+    return formations_in_scope(scope, today).exists()
+
+
 def export_lheo(scope: ExportScope, *, today: date, report: ExportReport | None = None) -> Iterator[str]:
     """The LHÉO document, piece by piece (a formation at a time)."""
     report = report if report is not None else ExportReport()

@@ -15,7 +15,8 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from lxml import etree
@@ -463,6 +464,16 @@ class _Rejected(Exception):
     pass
 
 
+def rejection_message(obj, error) -> str:
+    """The French message of the constraint a row breaks, or the validation messages."""
+    if isinstance(error, IntegrityError):
+        for constraint in type(obj)._meta.constraints:
+            if constraint.name in str(error):
+                return constraint.violation_error_message or f"Contrainte {constraint.name} non respectée."
+        return f"Donnée refusée par la base : {str(error).splitlines()[0]}"
+    return " ".join(getattr(error, "messages", [str(error)]))
+
+
 class Writer:
     """Applies the offer, counting what it creates, updates, leaves and archives (rolled back for a preview)."""
 
@@ -515,19 +526,17 @@ class Writer:
             self.report.counts[kind].unchanged += 1
             return False
         try:
-            obj.full_clean()
-        except Exception as error:
-            messages = getattr(error, "messages", [str(error)])
+            # Field validation here; the model's check and unique constraints are enforced by the database on save
+            # (checking each one in Python costs a query per constraint and object: 56,000 queries for 10,000
+            # sessions). A violation rejects the whole file, reported at its element with the constraint's message.
+            obj.full_clean(validate_unique=False, validate_constraints=False)
+            obj.save()
+        except (ValidationError, IntegrityError) as error:
             self.report.counts[kind].rejected += 1
             self.report.problems.append(
-                Problem(
-                    element.sourceline,
-                    element.getroottree().getpath(element).replace(f"{{{NS23}}}", ""),
-                    " ".join(messages),
-                )
+                Problem(element.sourceline, readable_path(element), rejection_message(obj, error))
             )
             raise _Rejected() from error
-        obj.save()
         self.count(kind, before, obj)
         return True
 

@@ -130,6 +130,7 @@ TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 
+MEDIA_ROOT = env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media"))  # uploaded files awaiting confirmation
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", xstatic.pkg.leaflet.BASE_DIR)]

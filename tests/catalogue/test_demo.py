@@ -148,3 +148,10 @@ def test_keep_existing_leaves_the_catalogue_alone(demo, capsys):
     assert "Catalogue déjà présent" in out
     assert f"organisme-a@{DEMO_EMAIL_DOMAIN}" in out
     assert DEMO_PASSWORD in out
+
+
+@pytest.mark.django_db
+def test_demo_organisations_pass_their_own_validation(demo):
+    """Every demo organisation is valid as a person would enter it (contact address and website included)."""
+    for organism in Organism.objects.all():
+        organism.full_clean()

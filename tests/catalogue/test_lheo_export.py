@@ -100,3 +100,23 @@ def test_command_and_downloads(catalogue, client, tmp_path, capsys):
     document = etree.parse(io.BytesIO(body))
     sirets = {e.text for e in document.findall(".//l:SIRET-organisme-formation/l:SIRET", NS)}
     assert sirets == {organism.siret}
+
+
+@pytest.mark.django_db
+def test_nothing_to_export_is_said_not_written_as_an_invalid_file(client):
+    from accounts.models import User
+    from organisms.models import Membership
+
+    organism = Organism.objects.create(
+        siret="73282932000074", nda="11755555575", slug="vide", usual_name="Vide", legal_name="Vide SAS"
+    )
+    user = User.objects.create_user(email="vide@example.org", kind="organism_member")
+    Membership.objects.create(user=user, organism=organism, role="admin")
+    client.force_login(user)
+    response = client.get(reverse("backoffice:export_lheo"))
+    assert response.status_code == 404
+    assert "Aucune offre publiée à exporter" in response.content.decode()
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="Aucune offre publiée"):
+        call_command("export_lheo", "--organisme", "vide")

@@ -196,3 +196,51 @@ def test_command_is_a_dry_run_unless_commit(tmp_path, capsys):
     path.write_bytes(XXE)
     with pytest.raises(CommandError, match="rien n'est écrit"):
         call_command("import_lheo", str(path), "--commit")
+
+
+def test_an_organisation_uploads_previews_then_confirms(client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.organisms.factories import MembershipFactory
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    organism = build_catalogue()
+    client.force_login(MembershipFactory(organism=organism).user)
+    xml = exported().replace(
+        "<intitule-formation>Formation 2</intitule-formation>",
+        "<intitule-formation>Formation deux</intitule-formation>",
+    )
+    url = reverse("backoffice:import_lheo")
+    preview = client.post(url, {"fichier": SimpleUploadedFile("offre.xml", xml.encode(), "application/xml")})
+    html = preview.content.decode()
+    assert (
+        "Aperçu : voici ce que l&#x27;import changerait" in html or "Aperçu : voici ce que l'import changerait" in html
+    )
+    assert not Formation.objects.filter(title="Formation deux").exists()
+    response = client.post(url, {"confirmer": "1"})
+    assert response.status_code == 302
+    assert Formation.objects.filter(title="Formation deux").exists()
+    refused = client.post(url, {"fichier": SimpleUploadedFile("bombe.xml", BOMB, "application/xml")})
+    assert (
+        "Le fichier est refusé : 1 problème, rien n&#x27;est écrit" in refused.content.decode()
+        or "Le fichier est refusé : 1 problème, rien n'est écrit" in refused.content.decode()
+    )
+
+
+def test_a_broken_invariant_is_reported_at_its_element_in_french():
+    build_catalogue()
+    xml = exported()
+    # "hybride" axis on an action taught fully on site: the database's constraint refuses it.
+    xml = xml.replace('<extra info="axe">hybride</extra>', '<extra info="axe">hybride</extra>', 1)
+    xml = re.sub(
+        r"(<action numero=\"A-1\">.*?<modalites-enseignement>)1(</modalites-enseignement>)",
+        r"\g<1>0\g<2>",
+        xml,
+        flags=re.S,
+    )
+    empty_catalogue()
+    report = import_lheo(xml.encode(), commit=True)
+    assert not report.written and not Formation.objects.exists()
+    assert [p.message for p in report.problems] == ["L'axe « formation hybride » suppose une modalité mixte."]
+    assert report.problems[0].path.endswith("/action") and report.problems[0].line

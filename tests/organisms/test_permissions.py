@@ -32,6 +32,7 @@ MATRIX = {
     "sessions_bulk": {"args": lambda r: [], "GET": (405, 405), "POST": (302, 302)},
     "history": {"args": lambda r: [], "GET": (200, 200)},
     "export_lheo": {"args": lambda r: [], "GET": (200, 200)},
+    "import_lheo": {"args": lambda r: [], "GET": (200, 200), "POST": (200, 200)},
     "members": {"args": lambda r: [], "GET": (200, 200)},
     "member_invite": {"args": lambda r: [], "GET": (405, 405), "POST": (302, 302)},
     "member_remove": {"args": lambda r: [r["colleague"].pk], "GET": (405, 405), "POST": (302, 404)},

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from catalogue.exchange.lheo_export import ExportReport, ExportScope, export_lheo
+from catalogue.exchange.lheo_export import ExportReport, ExportScope, export_lheo, has_offer
 from catalogue.models import Programme
 from organisms.models import Organism
 
@@ -32,6 +32,8 @@ class Command(BaseCommand):
             scope.programme = Programme.objects.filter(slug=programme).first()
             if scope.programme is None:
                 raise CommandError(f"Programme inconnu : {programme}")
+        if not has_offer(scope, today=timezone.localdate()):
+            raise CommandError("Aucune offre publiée à exporter : le format LHÉO demande au moins une formation.")
         report = ExportReport()
         started = time.perf_counter()
         stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
