@@ -65,6 +65,8 @@ urlpatterns = [
         name="session_ical",
     ),
     path("accessibilite/", catalogue_views.accessibility_statement, name="accessibility"),
+    path("donnees/", catalogue_views.open_data, name="open_data"),
+    path("donnees/sessions.<str:fmt>", catalogue_views.open_data_file, name="open_data_file"),
     path("compte/", include("allauth.urls")),
     path("mon-espace/", account_views.account_home, name="account_home"),
     path("inscription/organisme/", organism_views.signup, name="organism_signup"),
