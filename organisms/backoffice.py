@@ -6,7 +6,7 @@ from uuid import uuid4
 from django.contrib import messages
 from django.core.mail import EmailMessage
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +30,7 @@ from sessions.services import (
 )
 
 from .dashboard import organism_dashboard
-from .forms import InvitationForm, LheoUploadForm
+from .forms import InvitationForm, LheoUploadForm, SpreadsheetUploadForm
 from .models import Membership
 from .permissions import organism_admin_required, organism_required
 from .services import MembershipError, invitation_token, member_remove
@@ -338,3 +338,61 @@ def import_lheo_view(request):
             name = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.xml", ContentFile(data))
             request.session["lheo_upload"] = name
     return render(request, "organisms/import_lheo.html", {"form": form, "report": report})
+
+
+SPREADSHEET_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@require_safe
+@organism_required
+def sessions_spreadsheet(request, kind, fmt):
+    """The template (empty) or the organisation's current sessions, in the upload's format."""
+    from sessions.spreadsheet import current_rows, to_csv, to_xlsx
+
+    if fmt not in SPREADSHEET_TYPES or kind not in ("modele", "sessions"):
+        raise Http404("Format inconnu.")
+    rows = current_rows(request.organism) if kind == "sessions" else []
+    body = to_csv(rows) if fmt == "csv" else to_xlsx(rows)
+    response = HttpResponse(body, content_type=SPREADSHEET_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{request.organism.slug}.{fmt}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@organism_required
+def sessions_upload(request):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from sessions.spreadsheet import COLUMNS, upload_sessions
+
+    form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and request.POST.get("confirmer"):
+        stored = request.session.get("sessions_upload")
+        if not stored or not default_storage.exists(stored["path"]):
+            messages.error(request, "Le fichier à importer n'est plus disponible : déposez-le à nouveau.")
+            return redirect("backoffice:sessions_upload")
+        with default_storage.open(stored["path"], "rb") as handle:
+            report = upload_sessions(
+                handle.read(), stored["name"], organism=request.organism, by=request.user, commit=True
+            )
+        default_storage.delete(stored["path"])
+        request.session.pop("sessions_upload", None)
+        if report.written:
+            messages.success(
+                request, f"Import terminé : {report.created} session(s) créée(s), {report.updated} modifiée(s)."
+            )
+            return redirect("backoffice:dashboard")
+    elif request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["fichier"]
+        data = upload.read()
+        report = upload_sessions(data, upload.name, organism=request.organism, by=request.user, commit=False)
+        if report.ok:
+            suffix = "xlsx" if upload.name.lower().endswith(".xlsx") else "csv"
+            path = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.{suffix}", ContentFile(data))
+            request.session["sessions_upload"] = {"path": path, "name": upload.name}
+    return render(request, "organisms/sessions_upload.html", {"form": form, "report": report, "columns": COLUMNS})

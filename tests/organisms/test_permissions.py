@@ -31,8 +31,10 @@ MATRIX = {
     "session_publish": {"args": lambda r: [r["session"].public_id], "GET": (405, 405), "POST": (302, 404)},
     "sessions_bulk": {"args": lambda r: [], "GET": (405, 405), "POST": (302, 302)},
     "history": {"args": lambda r: [], "GET": (200, 200)},
-    "export_lheo": {"args": lambda r: [], "GET": (200, 200)},
+    "export_lheo": {"args": lambda r: [], "GET": (200, 404)},  # B has nothing published: said, not exported
     "import_lheo": {"args": lambda r: [], "GET": (200, 200), "POST": (200, 200)},
+    "sessions_upload": {"args": lambda r: [], "GET": (200, 200), "POST": (200, 200)},
+    "sessions_spreadsheet": {"args": lambda r: ["sessions", "csv"], "GET": (200, 200)},
     "members": {"args": lambda r: [], "GET": (200, 200)},
     "member_invite": {"args": lambda r: [], "GET": (405, 405), "POST": (302, 302)},
     "member_remove": {"args": lambda r: [r["colleague"].pk], "GET": (405, 405), "POST": (302, 404)},
