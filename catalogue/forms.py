@@ -162,9 +162,13 @@ class SearchForm(forms.Form):
     def clean_commune(self):
         code = self.cleaned_data["commune"]
         if code and not self.data.get("lieu", "").strip():
+            if not INSEE_CODE.match(code.upper()):
+                raise forms.ValidationError(
+                    "Code de commune mal formé (5 caractères, par exemple 94028).", code="invalid"
+                )
             commune = commune_by_code(code)
             if commune is None:
-                raise forms.ValidationError("Code de commune inconnu.")
+                raise forms.ValidationError("Code de commune inconnu.", code="not_found")
             self.commune_choice = CommuneChoice(commune, [])
         return code
 
@@ -187,14 +191,17 @@ class SearchForm(forms.Form):
         if slug:
             self.organism = Organism.objects.approved().filter(slug=slug).only("id", "usual_name", "slug").first()
             if self.organism is None:
-                raise forms.ValidationError("Cet organisme n'est pas dans le catalogue.")
+                raise forms.ValidationError("Cet organisme n'est pas dans le catalogue.", code="not_found")
         return slug
 
     def clean(self):
         cleaned = super().clean()
         start_min, start_max = cleaned.get("debut_min"), cleaned.get("debut_max")
         if start_min and start_max and start_max < start_min:
-            self.add_error("debut_max", "La date de fin de la période doit suivre sa date de début.")
+            self.add_error(
+                "debut_max",
+                forms.ValidationError("La date de fin de la période doit suivre sa date de début.", code="inverted"),
+            )
         return cleaned
 
     def to_query(self) -> Query:

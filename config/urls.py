@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
+from catalogue import api as catalogue_api
 from catalogue import staff
 from catalogue import views as catalogue_views
 from organisms import backoffice
@@ -68,6 +70,11 @@ urlpatterns = [
     ),
     path("accessibilite/", catalogue_views.accessibility_statement, name="accessibility"),
     path("donnees/", catalogue_views.open_data, name="open_data"),
+    path("api/v1/", catalogue_api.api_documentation, name="api_documentation"),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/v1/actions/", catalogue_api.ActionList.as_view(), name="api_actions"),
+    path("api/v1/actions/<slug:public_id>/", catalogue_api.ActionDetail.as_view(), name="api_action"),
+    path("api/v1/sessions/", catalogue_api.SessionList.as_view(), name="api_sessions"),
     path("donnees/sessions.<str:fmt>", catalogue_views.open_data_file, name="open_data_file"),
     path("compte/", include("allauth.urls")),
     path("mon-espace/", account_views.account_home, name="account_home"),

@@ -177,6 +177,16 @@ def map_points(query: Query, *, today: date, limit: int = 2000) -> list[tuple[fl
     return [(float(lat), float(lon), int(action)) for lat, lon, action in points[:limit]]
 
 
+def matching_session_ids(query: Query, *, today: date) -> list[int]:
+    """Every session matching the query (of a matching action), by start date (undated last), then id."""
+    sel = select(query, today=today)
+    c = sel.c
+    mask = sel.sessions_except(None) & sel.actions_except(None)[c.session_action]
+    rows = np.flatnonzero(mask)
+    order = np.lexsort((c.session_id[rows], c.start[rows]))
+    return [int(pk) for pk in c.session_id[rows[order]]]
+
+
 def search(query: Query, *, today: date, sessions_per_hit: int = 3) -> Outcome:
     sel = select(query, today=today)
     c, t, text, rank, distance, base = sel.c, sel.t, sel.text, sel.rank, sel.distance, sel.base

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "rest_framework",
+    "drf_spectacular",
     "accounts",
     "organisms",
     "catalogue",
@@ -179,6 +181,26 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© les contributeurs d'O
 # copy of lheo-2.3.xsd to validate imports against it. Without it the portal's own checks still apply.
 LHEO_XSD_PATH = env_str("LHEO_XSD_PATH", "")
 LHEO_IMPORT_MAX_BYTES = env_int("LHEO_IMPORT_MAX_BYTES", 50_000_000)
+
+# Read-only public API: JSON only, no session or login, anonymous requests throttled.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["catalogue.throttling.AnonymousThrottle"],
+    "UNAUTHENTICATED_USER": None,
+}
+API_ANONYMOUS_RATE = env_str("API_ANONYMOUS_RATE", "120/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API du catalogue régional des formations au numérique",
+    "DESCRIPTION": "Actions et sessions de formation publiées, avec les critères de la recherche du portail. "
+    "Lecture seule, sans authentification ; données sous Licence Ouverte / Etalab 2.0.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
 
 LOGGING = {
     "version": 1,

@@ -131,3 +131,24 @@ def test_the_reminder_link_page(live_server, page, axe_check, member):
     axe_check(page, "confirm-link")
     page.get_by_role("button", name="Confirmer que ces informations sont à jour").click()
     assert page.locator("h1").inner_text() == "Sessions confirmées"
+
+
+def test_exchange_pages_have_no_axe_violation(live_server, page, axe_check, member):
+    user, _action = member
+    log_in(page, live_server, user)
+    for name, path in {
+        "sessions-upload": "/espace-organisme/sessions/tableur/",
+        "lheo-upload": "/espace-organisme/import/lheo/",
+    }.items():
+        page.goto(live_server.url + path)
+        axe_check(page, f"backoffice-{name}")
+    page.goto(live_server.url + "/espace-organisme/sessions/tableur/")
+    page.get_by_label("Fichier de sessions (CSV ou XLSX)").set_input_files(
+        files=[{"name": "sessions.csv", "mimeType": "text/csv", "buffer": b"nom|prenom\nA|B"}]
+    )
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    assert "Séparateur non reconnu" in page.locator("#error-summary").inner_text()
+    axe_check(page, "backoffice-sessions-upload-refused")
+    for name, path in {"open-data": "/donnees/", "api-documentation": "/api/v1/"}.items():
+        page.goto(live_server.url + path)
+        axe_check(page, name)
