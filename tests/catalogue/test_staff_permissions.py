@@ -9,6 +9,7 @@ from config.urls import staff_patterns
 from tests.accounts.factories import UserFactory
 from tests.catalogue.factories import ActionFactory, ActionLabelFactory, ProgrammeFactory
 from tests.organisms.factories import OrganismFactory
+from tests.sessions.factories import TrainingSessionFactory
 
 # url name: (builder, GET permission, POST permission or None). "view" = any staff group.
 MATRIX = {
@@ -37,6 +38,7 @@ def test_every_staff_url_is_in_the_matrix():
 def records(db):
     ensure_region_groups()
     action = ActionFactory()
+    TrainingSessionFactory(action=action)  # something published, for the LHÉO export
     return {
         "pending": OrganismFactory(pending=True),
         "programme": ProgrammeFactory(),
