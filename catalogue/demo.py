@@ -37,7 +37,8 @@ from .models import (
     SearchWord,
     TrainingPlace,
 )
-from .search.text import document_fields, lexicon_add
+from .search.text import lexicon_add
+from .services import action_document
 
 DEMO_EMAIL_DOMAIN = "demo.catalogue.test"
 DEMO_PASSWORD = "demo-catalogue-2026"
@@ -597,22 +598,10 @@ class DemoBuilder:
         return actions
 
     def documents(self, formation, action) -> tuple[str, str]:
-        """The search documents of an action (catalogue.services.action_document, from the builder's data)."""
+        """The search documents of an action, once per formation (its job titles are already in memory)."""
         key = formation.pk
         if key not in self.document_cache:
-            fields = document_fields(
-                title=formation.title,
-                job_titles=formation.rome_labels,
-                organism_names=[formation.organism.usual_name],
-                body=[
-                    formation.objectives,
-                    formation.content,
-                    formation.expected_results,
-                    formation.certification_code,
-                    action.entry_requirements,
-                    action.get_english_sector_display() if action.english_sector else "",
-                ],
-            )
+            fields = action_document(action, job_titles=formation.rome_labels)
             self.document_cache[key] = (fields["search_title"], fields["search_body"])
         return self.document_cache[key]
 

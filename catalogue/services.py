@@ -33,12 +33,13 @@ def search_documents_refresh(*, action_ids: Iterable[int] | None = None, batch_s
     return count
 
 
-def action_document(action: Action) -> dict[str, str]:
+def action_document(action: Action, *, job_titles: list[str] | None = None) -> dict[str, str]:
+    """The search fields of an action; `job_titles` when the caller already has them (else read)."""
     formation = action.formation
     organism = formation.organism
     return document_fields(
         title=formation.title,
-        job_titles=[rome.label for rome in formation.rome_codes.all()],
+        job_titles=job_titles if job_titles is not None else [rome.label for rome in formation.rome_codes.all()],
         organism_names=[organism.usual_name],
         body=[
             formation.objectives,

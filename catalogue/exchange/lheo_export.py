@@ -80,6 +80,17 @@ def address(*, street: str, postcode: str, city: str, insee: str = "", latitude=
     return "<adresse>" + "".join(parts) + "</adresse>"
 
 
+def place_address(place) -> str:
+    return address(
+        street=place.street,
+        postcode=place.postcode,
+        city=place.commune.name,
+        insee=place.commune.code,
+        latitude=place.latitude,
+        longitude=place.longitude,
+    )
+
+
 def coordinates(organism: Organism, *, with_address: bool = True) -> str:
     parts = [text("nom", organism.usual_name, 50)]
     if with_address:
@@ -219,14 +230,7 @@ def action_xml(action: Action, formation: Formation, scope: ExportScope, report:
     places = "".join(
         "<lieu-de-formation><coordonnees>"
         + (text("nom", place.name, 50) if place.name else "")
-        + address(
-            street=place.street,
-            postcode=place.postcode,
-            city=place.commune.name,
-            insee=place.commune.code,
-            latitude=place.latitude,
-            longitude=place.longitude,
-        )
+        + place_address(place)
         + "</coordonnees></lieu-de-formation>"
         for place in action.training_places.all()
     )
@@ -303,15 +307,7 @@ def action_xml(action: Action, formation: Formation, scope: ExportScope, report:
 
 def session_xml(session: TrainingSession, organism: Organism) -> str:
     if session.place_id:
-        place = session.place
-        where = address(
-            street=place.street,
-            postcode=place.postcode,
-            city=place.commune.name,
-            insee=place.commune.code,
-            latitude=place.latitude,
-            longitude=place.longitude,
-        )
+        where = place_address(session.place)
     else:
         where = address(
             street=organism.street,
