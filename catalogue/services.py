@@ -170,14 +170,20 @@ def label_request(*, action, programme, justification: str, by):
     return label
 
 
-def label_decide(*, label, decision: str, by, reason: str = "", valid_from=None, valid_until=None, checks=()):
-    """A region agent grants (with validity dates), refuses (with a reason) or withdraws (with a reason) a label."""
+def label_decide(
+    *, label, decision: str, by, reason: str = "", valid_from=None, valid_until=None, checks=(), direct: bool = False
+):
+    """A region agent grants (with validity dates), refuses (with a reason) or withdraws (with a reason) a label.
+    Granting or refusing answers a request (or is a direct labelling by staff); withdrawing ends a granted label."""
     from django.utils import timezone
 
     from .audit import audit_record
     from .models import ActionLabel, AuditEntry
 
     before = label.state
+    before_dates = [d.isoformat() if d else None for d in (label.valid_from, label.valid_until)]
+    if decision in ("grant", "refuse") and not direct and label.state != ActionLabel.State.REQUESTED:
+        raise LabelError(f"Ce label est déjà {label.get_state_display().lower()} : il n'y a pas de demande à décider.")
     if decision == "grant":
         label.state, label.valid_from, label.valid_until = ActionLabel.State.GRANTED, valid_from, valid_until
     elif decision == "refuse":
@@ -201,8 +207,8 @@ def label_decide(*, label, decision: str, by, reason: str = "", valid_from=None,
         organism=label.action.formation.organism,
         changes={
             "state": [before, label.state],
-            "valid_from": [None, label.valid_from.isoformat() if label.valid_from else None],
-            "valid_until": [None, label.valid_until.isoformat() if label.valid_until else None],
+            "valid_from": [before_dates[0], label.valid_from.isoformat() if label.valid_from else None],
+            "valid_until": [before_dates[1], label.valid_until.isoformat() if label.valid_until else None],
             "criteres_verifies": [None, list(checks)],
         },
         reason=reason,
@@ -220,7 +226,7 @@ def label_grant_direct(*, action, programme, valid_from, valid_until, by, reason
     if label.state == ActionLabel.State.GRANTED:
         raise LabelError(f"Cette action est déjà labellisée {programme.name}.")
     return label_decide(
-        label=label, decision="grant", by=by, reason=reason, valid_from=valid_from, valid_until=valid_until
+        label=label, decision="grant", by=by, reason=reason, valid_from=valid_from, valid_until=valid_until, direct=True
     )
 
 

@@ -321,7 +321,7 @@ def import_lheo_view(request):
     report = None
     if request.method == "POST" and request.POST.get("confirmer"):
         name = request.session.get("lheo_upload")
-        if not name or not default_storage.exists(name):
+        if not name or not name.startswith(f"imports/{request.organism.pk}-") or not default_storage.exists(name):
             messages.error(request, "Le fichier à importer n'est plus disponible : déposez-le à nouveau.")
             return redirect("backoffice:import_lheo")
         with default_storage.open(name, "rb") as stored:
@@ -334,6 +334,7 @@ def import_lheo_view(request):
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data["fichier"].read()
         report = import_lheo(data, organism=request.organism, commit=False, by=request.user)
+        forget_upload(request, "lheo_upload")
         if report.ok:
             name = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.xml", ContentFile(data))
             request.session["lheo_upload"] = name
@@ -373,7 +374,11 @@ def sessions_upload(request):
     report = None
     if request.method == "POST" and request.POST.get("confirmer"):
         stored = request.session.get("sessions_upload")
-        if not stored or not default_storage.exists(stored["path"]):
+        if (
+            not stored
+            or not stored["path"].startswith(f"imports/{request.organism.pk}-")
+            or not default_storage.exists(stored["path"])
+        ):
             messages.error(request, "Le fichier à importer n'est plus disponible : déposez-le à nouveau.")
             return redirect("backoffice:sessions_upload")
         with default_storage.open(stored["path"], "rb") as handle:
@@ -391,8 +396,19 @@ def sessions_upload(request):
         upload = form.cleaned_data["fichier"]
         data = upload.read()
         report = upload_sessions(data, upload.name, organism=request.organism, by=request.user, commit=False)
+        forget_upload(request, "sessions_upload")
         if report.ok:
             suffix = "xlsx" if upload.name.lower().endswith(".xlsx") else "csv"
             path = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.{suffix}", ContentFile(data))
             request.session["sessions_upload"] = {"path": path, "name": upload.name}
     return render(request, "organisms/sessions_upload.html", {"form": form, "report": report, "columns": COLUMNS})
+
+
+def forget_upload(request, key: str) -> None:
+    """A new preview replaces the previous one: its stored file is deleted."""
+    from django.core.files.storage import default_storage
+
+    stored = request.session.pop(key, None)
+    path = stored["path"] if isinstance(stored, dict) else stored
+    if path and default_storage.exists(path):
+        default_storage.delete(path)

@@ -60,11 +60,14 @@ def unique_slug(name: str) -> str:
 class Invitation:
     organism: Organism
     email: str
+    issued_at: float = 0.0
 
 
 def invitation_token(*, organism: Organism, email: str, by: User) -> str:
-    """A signed invitation for one address to join one organisation."""
-    return signing.dumps({"o": organism.pk, "e": email.lower(), "by": by.pk}, salt=INVITATION_SALT)
+    """A signed invitation for one address to join one organisation, dated so that a later removal voids it."""
+    import time
+
+    return signing.dumps({"o": organism.pk, "e": email.lower(), "by": by.pk, "t": time.time()}, salt=INVITATION_SALT)
 
 
 class InvitationError(Exception):
@@ -83,7 +86,25 @@ def invitation_read(token: str) -> Invitation:
     organism = Organism.objects.filter(pk=data["o"]).first()
     if organism is None:
         raise InvitationError("Cet organisme n'existe plus.")
-    return Invitation(organism=organism, email=data["e"])
+    if organism.approval_state in (Organism.ApprovalState.REJECTED, Organism.ApprovalState.SUSPENDED):
+        raise InvitationError("Cet organisme ne peut pas accueillir de nouveaux membres pour le moment.")
+    if not organism.memberships.filter(user_id=data.get("by"), role=Membership.Role.ADMIN).exists():
+        raise InvitationError(
+            "Cette invitation n'est plus valable : la personne qui l'a envoyée n'administre plus l'organisme."
+        )
+    issued_at = data.get("t", 0.0)
+    from datetime import UTC, datetime
+
+    removed = AuditEntry.objects.filter(
+        organism=organism,
+        verb=AuditEntry.Verb.DELETE,
+        content_type__model="membership",
+        changes__membre=[data["e"], None],
+        created_at__gte=datetime.fromtimestamp(issued_at, tz=UTC),
+    ).exists()
+    if removed:
+        raise InvitationError("Cette invitation a été annulée : demandez-en une nouvelle à l'organisme.")
+    return Invitation(organism=organism, email=data["e"], issued_at=issued_at)
 
 
 @transaction.atomic

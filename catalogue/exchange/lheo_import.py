@@ -108,6 +108,9 @@ def parse(data: bytes, report: ImportReport):
             Problem(None, "", f"Fichier trop volumineux : {len(data) / 1e6:.1f} Mo, {limit / 1e6:.0f} Mo au plus.")
         )
         return None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4096]:
+        report.problems.append(Problem(None, "", "Encodage non pris en charge : enregistrez le fichier en UTF-8."))
+        return None
     if HOSTILE.search(data):
         report.problems.append(
             Problem(None, "", "Les déclarations DOCTYPE et ENTITY sont refusées : un fichier LHÉO n'en contient pas.")
@@ -183,6 +186,22 @@ def extras_of(element) -> dict[str, list[str]]:
     return found
 
 
+DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number(value: str) -> int | None:
+    """An ASCII whole number of at most 9 digits, or None ('²'.isdigit() is true, int('²') fails)."""
+    return int(value) if DIGITS.fullmatch(value or "") else None
+
+
+def coordinate(value: str, low: float, high: float) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if low <= number <= high else None
+
+
 def lheo_date(value: str) -> date | None:
     if not value or value in ("00000000", "99999999"):
         return None
@@ -199,6 +218,15 @@ class Reader:
         self.root, self.report, self.organism = root, report, organism
         self.communes = {}
 
+    def number(self, element, value: str, what: str) -> int | None:
+        """A whole number, None when absent; an unreadable one is a problem, not a silent blank."""
+        if not value:
+            return None
+        number = whole_number(value)
+        if number is None:
+            self.problem(element, f"{what} : « {value} » n'est pas un nombre entier.")
+        return number
+
     def problem(self, element, message: str):
         self.report.problems.append(Problem(element.sourceline, readable_path(element), message))
 
@@ -210,6 +238,23 @@ class Reader:
 
     def organism_of(self, formation) -> dict:
         element = formation.find(q("organisme-formation-responsable"))
+        if element is None:
+            self.problem(formation, "L'organisme responsable (organisme-formation-responsable) est obligatoire.")
+            return dict.fromkeys(
+                (
+                    "siret",
+                    "nda",
+                    "usual_name",
+                    "legal_name",
+                    "street",
+                    "postcode",
+                    "insee",
+                    "email",
+                    "phone",
+                    "website",
+                ),
+                "",
+            )
         siret = child_text(element, "SIRET-organisme-formation", "SIRET")
         try:
             validate_siret(siret)
@@ -300,12 +345,11 @@ class Reader:
             code = child_text(funder, "code-financeur")
             places = child_text(funder, "nb-places-financees")
             if code in Funder.values:
-                funders.append((code, int(places) if places.isdigit() else None))
+                funders.append((code, self.number(funder, places, "nombre de places financées")))
         accessibility = child_text(element, "acces-handicapes")
 
         def hours(name):
-            value = child_text(element, name)
-            return int(value) if value.isdigit() else None
+            return self.number(element, child_text(element, name), name)
 
         fields = {
             "teaching_mode": int(mode) if mode in {"0", "1", "2"} else TeachingMode.ON_SITE,
@@ -361,13 +405,18 @@ class Reader:
             child_text(address, "geolocalisation", "latitude"),
             child_text(address, "geolocalisation", "longitude"),
         )
+        lat = coordinate(latitude, -90, 90) if latitude else commune.latitude
+        lon = coordinate(longitude, -180, 180) if longitude else commune.longitude
+        if lat is None or lon is None:
+            self.problem(element, f"Coordonnées illisibles ou hors limites : {latitude}, {longitude}.")
+            return None
         return {
             "name": child_text(coordinates, "nom")[:200],
             "street": child_text(address, "ligne")[:250],
             "postcode": postcode,
             "commune": commune,
-            "latitude": float(latitude) if latitude else commune.latitude,
-            "longitude": float(longitude) if longitude else commune.longitude,
+            "latitude": lat,
+            "longitude": lon,
         }
 
     def commune(self, insee: str, postcode: str, city: str):
@@ -403,8 +452,7 @@ class Reader:
         state = child_text(element, "etat-recrutement", default="1")
 
         def number(info):
-            value = (extras.get(info) or [""])[0]
-            return int(value) if value.isdigit() else None
+            return self.number(element, (extras.get(info) or [""])[0], info)
 
         capacity, left = number("places"), number("places-restantes")
         if capacity is not None and left is not None and left > capacity:
@@ -611,7 +659,15 @@ class Writer:
         for place_data in data["places"]:
             if not any(p.commune_id == place_data["commune"].pk and p.street == place_data["street"] for p in places):
                 place = TrainingPlace(action=action, **place_data)
-                place.full_clean()
+                try:
+                    place.full_clean()
+                except ValidationError as error:
+                    self.report.problems.append(
+                        Problem(
+                            data["element"].sourceline, readable_path(data["element"]), rejection_message(place, error)
+                        )
+                    )
+                    raise _Rejected() from error
                 place.save()
                 places.append(place)
                 changed = True

@@ -191,6 +191,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_CLASSES": ["catalogue.throttling.AnonymousThrottle"],
     "UNAUTHENTICATED_USER": None,
+    # How many reverse proxies add to X-Forwarded-For: 0 means the client is REMOTE_ADDR, so a forged header
+    # cannot escape the throttle. Behind one proxy, set API_NUM_PROXIES=1. Share the counters between processes
+    # by configuring a shared cache (CACHES) in production.
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }
 API_ANONYMOUS_RATE = env_str("API_ANONYMOUS_RATE", "120/minute")
 SPECTACULAR_SETTINGS = {

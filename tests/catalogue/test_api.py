@@ -79,3 +79,11 @@ def test_well_formed_references_that_match_nothing_give_no_result(client, catalo
         response = client.get(reverse("api_actions"), criteria)
         assert response.status_code == 200, criteria
         assert response.json()["count"] == 0, criteria
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(client, catalogue, settings):
+    settings.API_ANONYMOUS_RATE = "2/minute"
+    statuses = [
+        client.get(reverse("api_actions"), headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code for n in range(4)
+    ]
+    assert statuses == [200, 200, 429, 429]

@@ -244,3 +244,24 @@ def test_a_broken_invariant_is_reported_at_its_element_in_french():
     assert not report.written and not Formation.objects.exists()
     assert [p.message for p in report.problems] == ["L'axe « formation hybride » suppose une modalité mixte."]
     assert report.problems[0].path.endswith("/action") and report.problems[0].line
+
+
+def test_malformed_values_are_problems_not_server_errors():
+    build_catalogue()
+    xml = exported()
+    cases = {
+        "a superscript digit": xml.replace('<extra info="places">12</extra>', '<extra info="places">²</extra>', 1),
+        "unreadable coordinates": re.sub(r"<latitude>[^<]+</latitude>", "<latitude>abc</latitude>", xml, count=1),
+        "no responsible organisation": re.sub(
+            r"<organisme-formation-responsable>.*?</organisme-formation-responsable>", "", xml, count=1, flags=re.S
+        ),
+    }
+    for name, variant in cases.items():
+        report = import_lheo(variant.encode(), commit=True, organism=None)
+        assert not report.written and report.problems, name
+        assert report.problems[0].line, name
+
+
+def test_utf16_files_are_refused_before_parsing():
+    report = import_lheo(XXE.decode().encode("utf-16"), commit=True)
+    assert report.problems[0].message == "Encodage non pris en charge : enregistrez le fichier en UTF-8."

@@ -223,3 +223,12 @@ def test_exports_in_csv_and_xlsx(client, administrator):
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[1] == ["État", "Organismes"] and ["Validé", 3] in values
     assert client.get(reverse("staff:export", args=["inconnu", "csv"])).status_code == 404
+
+
+def test_a_decided_label_cannot_be_decided_again(client, administrator):
+    label = ActionLabelFactory(granted=True)
+    detail = reverse("staff:label_detail", args=[label.pk])
+    response = client.post(detail, {"decision": "refuse", "reason": "Par erreur"})
+    assert "il n&#x27;y a pas de demande à décider" in response.content.decode()
+    label.refresh_from_db()
+    assert label.state == ActionLabel.State.GRANTED

@@ -127,3 +127,31 @@ def test_signed_invitation_cannot_be_forged_for_another_organisation(client, org
     assert client.get(reverse("invitation_accept", args=[forged])).status_code == 400
     assert timedelta(days=7)  # documented validity (settings.INVITATION_MAX_AGE_DAYS)
     assert INVITATION_SALT == "organisms.invitation"
+
+
+def test_a_removed_member_cannot_come_back_with_the_same_invitation(client, member_a, organism_a):
+    path = invite(client, member_a)
+    client.post(
+        path,
+        {
+            "first_name": "Léa",
+            "last_name": "Martin",
+            "password1": "une-phrase-de-passe-2026",
+            "password2": "une-phrase-de-passe-2026",
+        },
+    )
+    newcomer = User.objects.get(email="nouvelle@example.org")
+    client.force_login(member_a)
+    client.post(reverse("backoffice:member_remove", args=[newcomer.memberships.get().pk]))
+    client.force_login(newcomer)
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "Cette invitation a été annulée" in response.content.decode()
+    assert not newcomer.memberships.exists()
+
+
+def test_an_invitation_dies_with_its_sender_s_rights(client, member_a, organism_a):
+    path = invite(client, member_a)
+    member_a.memberships.update(role=Membership.Role.MEMBER)
+    response = client.get(path)
+    assert response.status_code == 400 and "n&#x27;administre plus" in response.content.decode()

@@ -127,3 +127,11 @@ def test_excel_french_csv_in_windows_1252_is_read(logged_in, records, organism_a
     data = download(logged_in, "sessions", "csv").decode("utf-8-sig").encode("cp1252")
     report = upload_sessions(data, "s.csv", organism=organism_a, by=None, commit=False)
     assert report.ok and report.unchanged == 3
+
+
+def test_a_preview_replaces_the_previous_file(logged_in, records, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    data = download(logged_in, "sessions", "csv")
+    upload(logged_in, "a.csv", data)
+    upload(logged_in, "b.csv", data)
+    assert len(list((tmp_path / "imports").iterdir())) == 1
