@@ -155,7 +155,7 @@ class SearchForm(forms.Form):
         self.organism = None
         for name, field in self.fields.items():
             if isinstance(field, forms.DateField):
-                field.error_messages["invalid"] = "Saisissez une date valide, par exemple 15/03/2027."
+                field.error_messages["invalid"] = "Saisissez une date valide, par exemple 15/03/2027 ou 2027-03-15."
             if name == "page":
                 field.error_messages["min_value"] = field.error_messages["max_value"] = "Page inexistante."
 

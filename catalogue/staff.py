@@ -114,8 +114,8 @@ def export(request, slug, fmt):
 @require_safe
 @staff_required()
 def organisms(request):
-    state = request.GET.get("etat", Organism.ApprovalState.PENDING)
     q = request.GET.get("q", "").strip()
+    state = request.GET.get("etat") or ("tous" if q else Organism.ApprovalState.PENDING)
     queryset = Organism.objects.select_related("commune").order_by("created_at" if state == "pending" else "usual_name")
     if state in Organism.ApprovalState.values:
         queryset = queryset.filter(approval_state=state)

@@ -197,7 +197,44 @@ def history(request):
         .order_by("-created_at", "-pk")
     )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.readable_changes = readable_changes(entry)
     return render(request, "organisms/history.html", {"page": page})
+
+
+def readable_changes(entry) -> list[tuple[str, str, str]]:
+    """(field label, before, after) in French: verbose names, dates as dd/mm/yyyy, booleans as oui/non."""
+    from datetime import date, datetime
+
+    model = entry.content_type.model_class()
+
+    def label(name):
+        try:
+            return str(model._meta.get_field(name.removesuffix("_id")).verbose_name)
+        except Exception:
+            return name.replace("_", " ")
+
+    def value(v):
+        if v is None or v == "":
+            return "(vide)"
+        if isinstance(v, bool):
+            return "oui" if v else "non"
+        if isinstance(v, str):
+            for parse, fmt in ((datetime.fromisoformat, "%d/%m/%Y %H:%M"), (date.fromisoformat, "%d/%m/%Y")):
+                try:
+                    parsed = parse(v)
+                except ValueError:
+                    continue
+                if isinstance(parsed, datetime):
+                    from django.utils import timezone
+
+                    parsed = timezone.localtime(parsed) if timezone.is_aware(parsed) else parsed
+                return parsed.strftime(fmt)
+        if isinstance(v, list):
+            return ", ".join(str(item) for item in v) or "(vide)"
+        return str(v)
+
+    return [(label(name), value(values[0]), value(values[1])) for name, values in entry.changes.items()]
 
 
 @require_safe

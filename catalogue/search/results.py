@@ -31,6 +31,12 @@ class Result:
     def only_remote(self) -> bool:
         return all(line.session.is_remote for line in self.sessions)
 
+    @property
+    def places(self) -> list[str]:
+        """Where the shown sessions take place, each commune once."""
+        names = [line.session.place.commune.name if line.session.place else "à distance" for line in self.sessions]
+        return list(dict.fromkeys(names))
+
 
 def page_results(outcome: Outcome, *, today: date) -> list[Result]:
     action_ids = [hit.action_id for hit in outcome.hits]

@@ -165,6 +165,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 PORTAL_REGION_NAME = env_str("PORTAL_REGION_NAME", "Île-de-France")
 PORTAL_REGION_CODE = env_str("PORTAL_REGION_CODE", "11")
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+PORTAL_CONTACT_EMAIL = env_str("PORTAL_CONTACT_EMAIL", "catalogue-formations@region.example.org")
 PORTAL_SITE_NAME = env_str("PORTAL_SITE_NAME", "Catalogue régional des formations au numérique")
 
 # A published session not confirmed by its organisation for this many days is stale.

@@ -76,3 +76,14 @@ def test_search_entry_keeps_the_query(client):
 
 def test_pages_refuse_post(client):
     assert client.post(reverse("home")).status_code == 405
+
+
+def test_error_pages_are_in_french(client, settings):
+    settings.DEBUG = False
+    response = client.get("/formations/inexistante123/")
+    assert response.status_code == 404 and "Page introuvable" in response.content.decode()
+
+
+def test_the_accessibility_statement_gives_a_contact(client):
+    html = client.get(reverse("accessibility")).content.decode()
+    assert "mailto:" in html and "Contenus non accessibles" in html

@@ -97,7 +97,7 @@ def test_bad_input_is_explained_in_french_and_the_rest_still_applies(client, cat
     )
     assert "Certains critères n'ont pas pu être appliqués" in html
     assert "Commune introuvable en Île-de-France" in html
-    assert "Saisissez une date valide, par exemple 15/03/2027." in html
+    assert "Saisissez une date valide, par exemple 15/03/2027 ou 2027-03-15." in html
     assert "Sélectionnez un choix valide. lune n\u2019en fait pas partie." in html
     assert 'href="#id_lieu"' in html and 'aria-invalid="true"' in html
     assert 'value="analyst"' in html  # nothing typed is lost
@@ -205,3 +205,15 @@ def test_department_filter_on_the_page(client, catalogue):
     DepartmentFactory(code="77", name="Seine-et-Marne")
     html = html_of(client.get(SEARCH, {"departement": "77"}))
     assert "2 formations trouvées" in html  # the two remote ones
+
+
+def test_links_keep_every_criterion(client, catalogue):
+    """The map, paging and "remove" links carry the whole query (no doubled "?" eating the first parameter)."""
+    for n in range(25):
+        TrainingSessionFactory(action=ActionFactory(remote=True, formation__title=f"Data {n}"))
+    html = html_of(client.get(SEARCH, {"axe": "distance", "public": "qpv", "sans_date": "on"}))
+    assert "??" not in html
+    html = html_of(client.get(SEARCH, {"axe": "distance", "modalite": "distance"}))
+    assert "??" not in html
+    assert 'href="/formations/carte/?axe=distance&amp;modalite=distance"' in html
+    assert 'href="?axe=distance&amp;modalite=distance&amp;page=2"' in html

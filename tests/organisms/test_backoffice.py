@@ -241,7 +241,7 @@ def test_history_shows_who_changed_what(logged_in, action, member_a):
     logged_in.post(reverse("backoffice:session_edit", args=[session.public_id]), session_data(session, places_left="2"))
     html = logged_in.get(reverse("backoffice:history")).content.decode()
     assert member_a.email in html
-    assert "places_left" in html and "5 → 2" in html
+    assert "Places restantes</strong> : 5 → 2" in html
 
 
 def test_dashboard_lists_what_needs_attention(logged_in, action):
