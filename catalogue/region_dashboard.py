@@ -214,17 +214,23 @@ def freshness_table(filters: Filters, now: datetime, today: date) -> Table:
     )
 
 
-def outcomes_table(filters: Filters, today: date) -> Table:
-    labels = ActionLabel.objects.filter(state__in=[ActionLabel.State.GRANTED, ActionLabel.State.WITHDRAWN])
-    if filters.programme is not None:
-        labels = labels.filter(programme=filters.programme)
-    outcomes = SessionOutcome.objects.filter(session__action__labels__in=labels)
+def outcome_scope(outcomes, filters: Filters):
+    """Outcomes of sessions in the department and starting within the period."""
     if filters.department is not None:
         outcomes = outcomes.filter(session__place__commune__department=filters.department)
     if filters.start:
         outcomes = outcomes.filter(session__start_date__gte=filters.start)
     if filters.end:
         outcomes = outcomes.filter(session__start_date__lte=filters.end)
+    return outcomes
+
+
+def outcomes_table(filters: Filters, today: date) -> Table:
+    labels = ActionLabel.objects.filter(state__in=[ActionLabel.State.GRANTED, ActionLabel.State.WITHDRAWN])
+    if filters.programme is not None:
+        labels = labels.filter(programme=filters.programme)
+    outcomes = SessionOutcome.objects.filter(session__action__labels__in=labels)
+    outcomes = outcome_scope(outcomes, filters)
     below_quota = Q(session__action__labels__programme__min_priority_share__isnull=False) & Q(
         priority_public__lt=F("enrolled") * F("session__action__labels__programme__min_priority_share") / 100.0
     )
@@ -291,12 +297,7 @@ def below_quota_table(filters: Filters, today: date) -> Table:
     if filters.programme is not None:
         label_conditions["session__action__labels__programme"] = filters.programme
     outcomes = SessionOutcome.objects.filter(**label_conditions)
-    if filters.department is not None:
-        outcomes = outcomes.filter(session__place__commune__department=filters.department)
-    if filters.start:
-        outcomes = outcomes.filter(session__start_date__gte=filters.start)
-    if filters.end:
-        outcomes = outcomes.filter(session__start_date__lte=filters.end)
+    outcomes = outcome_scope(outcomes, filters)
     rows = [
         [
             organism,
