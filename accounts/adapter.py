@@ -15,7 +15,7 @@ def home_url(user) -> str:
     if user.kind == User.Kind.ORGANISM_MEMBER:
         return reverse("backoffice:dashboard")
     if user.kind == User.Kind.REGION_AGENT:
-        return reverse("staff:dashboard")
+        return reverse("region:dashboard")
     return reverse("account_home")
 
 

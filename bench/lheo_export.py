@@ -23,7 +23,7 @@ def main():
     from django.db import connection
     from django.utils import timezone
 
-    from catalogue.exchange.lheo_export import ExportReport, ExportScope, export_lheo
+    from exchange.lheo_export import ExportReport, ExportScope, export_lheo
 
     settings.DEBUG = False
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -23,9 +23,9 @@ def main():
     from django.db import connection
     from django.utils import timezone
 
-    from catalogue.demo import clear_catalogue
-    from catalogue.exchange.lheo_export import ExportScope, export_lheo
-    from catalogue.exchange.lheo_import import import_lheo
+    from demo.builder import clear_catalogue
+    from exchange.lheo_export import ExportScope, export_lheo
+    from exchange.lheo_import import import_lheo
     from sessions.models import TrainingSession
 
     settings.DEBUG = False

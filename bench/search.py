@@ -82,8 +82,8 @@ def worker(database_url: str, seed_sessions: int | None) -> None:
     settings.DEBUG = False
     warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed to measure searches
     if seed_sessions and not TrainingSession.objects.exists():
-        from catalogue.demo import seed_demo
         from catalogue.reference_data import load_reference_data
+        from demo.builder import seed_demo
 
         if not Commune.objects.exists():
             load_reference_data(region_code="11")

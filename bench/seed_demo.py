@@ -28,9 +28,9 @@ def main():
     django.setup()
     from django.db import connection
 
-    from catalogue.demo import seed_demo
     from catalogue.models import Commune
     from catalogue.reference_data import load_reference_data
+    from demo.builder import seed_demo
 
     if not Commune.objects.exists():
         load_reference_data(region_code="11")

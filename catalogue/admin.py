@@ -1,13 +1,13 @@
 from django import forms
 from django.contrib import admin
 
-from .admin_mixins import AuditedModelAdmin
+from core.admin import AuditedModelAdmin
+
 from .models import (
     Action,
     ActionAudience,
     ActionFunder,
     ActionLabel,
-    AuditEntry,
     Commune,
     Department,
     Formation,
@@ -15,6 +15,21 @@ from .models import (
     RomeCode,
     TrainingPlace,
 )
+from .services import search_documents_refresh
+
+
+class SearchDocumentsAdmin(AuditedModelAdmin):
+    """An audited admin that also rewrites the search documents of the actions a change touches."""
+
+    def search_action_ids(self, obj) -> list[int] | None:
+        """Actions whose search documents depend on this object; None when none do."""
+        return None
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # ROME codes are saved here
+        action_ids = self.search_action_ids(form.instance)
+        if action_ids:
+            search_documents_refresh(action_ids=action_ids)
 
 
 @admin.register(Department)
@@ -33,7 +48,7 @@ class CommuneAdmin(admin.ModelAdmin):
 
 
 @admin.register(RomeCode)
-class RomeCodeAdmin(AuditedModelAdmin):
+class RomeCodeAdmin(SearchDocumentsAdmin):
     list_display = ["code", "label"]
     search_fields = ["code", "label"]
 
@@ -56,7 +71,7 @@ class FormationAdminForm(forms.ModelForm):
 
 
 @admin.register(Formation)
-class FormationAdmin(AuditedModelAdmin):
+class FormationAdmin(SearchDocumentsAdmin):
     form = FormationAdminForm
     list_display = ["title", "organism", "is_certifying", "certification_code", "nsf_code", "updated_at"]
     list_filter = ["is_certifying", "entry_level", "exit_level"]
@@ -92,7 +107,7 @@ class ActionLabelInline(admin.TabularInline):
 
 
 @admin.register(Action)
-class ActionAdmin(AuditedModelAdmin):
+class ActionAdmin(SearchDocumentsAdmin):
     list_display = [
         "formation",
         "organism_name",
@@ -119,7 +134,7 @@ class ActionAdmin(AuditedModelAdmin):
 
 
 @admin.register(TrainingPlace)
-class TrainingPlaceAdmin(AuditedModelAdmin):
+class TrainingPlaceAdmin(SearchDocumentsAdmin):
     list_display = ["__str__", "commune", "action"]
     search_fields = ["name", "street", "postcode", "commune__name", "action__public_id"]
     list_select_related = ["commune", "action__formation"]
@@ -142,22 +157,3 @@ class ActionLabelAdmin(AuditedModelAdmin):
     search_fields = ["action__public_id", "action__formation__title", "action__formation__organism__usual_name"]
     list_select_related = ["action__formation", "programme"]
     autocomplete_fields = ["action", "decided_by"]
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor_label", "verb", "content_type", "object_repr", "organism"]
-    list_filter = ["verb", "content_type"]
-    search_fields = ["object_repr", "actor_label", "organism__usual_name"]
-    list_select_related = ["content_type", "organism"]
-    date_hierarchy = "created_at"
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

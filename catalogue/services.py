@@ -54,8 +54,8 @@ def action_document(action: Action, *, job_titles: list[str] | None = None) -> d
 
 def _audited_save(*, obj, before: dict, by, organism, verb=None) -> None:
     """Validates and saves `obj`, then records what changed."""
-    from .audit import audit_record, diff, snapshot
-    from .models import AuditEntry
+    from core.audit import audit_record, diff, snapshot
+    from core.models import AuditEntry
 
     obj.full_clean()
     obj.save()
@@ -73,7 +73,7 @@ def _audited_save(*, obj, before: dict, by, organism, verb=None) -> None:
 
 def formation_save(*, formation, data: dict, rome_codes=None, by) -> None:
     """Creates or updates a formation of `formation.organism`; its actions' search documents follow."""
-    from .audit import snapshot
+    from core.audit import snapshot
 
     before = snapshot(type(formation).objects.get(pk=formation.pk)) if formation.pk else {}
     for name, value in data.items():
@@ -84,8 +84,8 @@ def formation_save(*, formation, data: dict, rome_codes=None, by) -> None:
         formation.rome_codes.set(rome_codes)
         current = sorted(code.code for code in rome_codes)
         if previous != current and before:
-            from .audit import audit_record
-            from .models import AuditEntry
+            from core.audit import audit_record
+            from core.models import AuditEntry
 
             audit_record(
                 actor=by,
@@ -99,8 +99,10 @@ def formation_save(*, formation, data: dict, rome_codes=None, by) -> None:
 
 def action_save(*, action, data: dict, audiences=None, funders=None, by) -> None:
     """Creates or updates an action; audiences and funders (lists of codes) replace the current ones."""
-    from .audit import audit_record, snapshot
-    from .models import ActionAudience, ActionFunder, AuditEntry
+    from core.audit import audit_record, snapshot
+    from core.models import AuditEntry
+
+    from .models import ActionAudience, ActionFunder
 
     before = snapshot(type(action).objects.get(pk=action.pk)) if action.pk else {}
     for name, value in data.items():
@@ -126,7 +128,7 @@ def action_save(*, action, data: dict, audiences=None, funders=None, by) -> None
 
 
 def action_set_published(*, action, published: bool, by) -> None:
-    from .audit import snapshot
+    from core.audit import snapshot
 
     before = snapshot(action)
     action.is_published = published
@@ -145,8 +147,10 @@ def label_request(*, action, programme, justification: str, by):
     """An organisation asks for a label; a refused or withdrawn label may be asked again."""
     from django.utils import timezone
 
-    from .audit import audit_record
-    from .models import ActionLabel, AuditEntry
+    from core.audit import audit_record
+    from core.models import AuditEntry
+
+    from .models import ActionLabel
 
     label = ActionLabel.objects.filter(action=action, programme=programme).first()
     if label is not None and label.state in (ActionLabel.State.REQUESTED, ActionLabel.State.GRANTED):
@@ -177,8 +181,10 @@ def label_decide(
     Granting or refusing answers a request (or is a direct labelling by staff); withdrawing ends a granted label."""
     from django.utils import timezone
 
-    from .audit import audit_record
-    from .models import ActionLabel, AuditEntry
+    from core.audit import audit_record
+    from core.models import AuditEntry
+
+    from .models import ActionLabel
 
     before = label.state
     before_dates = [d.isoformat() if d else None for d in (label.valid_from, label.valid_until)]
@@ -231,7 +237,8 @@ def label_grant_direct(*, action, programme, valid_from, valid_until, by, reason
 
 
 def programme_save(*, programme, data: dict, by):
-    from .audit import snapshot
+    from core.audit import snapshot
+
     from .models import Programme
 
     before = snapshot(Programme.objects.get(pk=programme.pk)) if programme.pk else {}

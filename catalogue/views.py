@@ -1,13 +1,10 @@
-from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from .detail import json_ld, listed_sessions, session_lines, utc_now
-from .exchange.open_data import COLUMNS as OPEN_DATA_COLUMNS
-from .exchange.open_data import as_csv, as_json
-from .exchange.open_data import rows as open_data_rows
 from .figures import catalogue_figures
 from .forms import SearchForm, commune_label, suggest_communes
 from .ical import session_calendar
@@ -163,24 +160,3 @@ def search_map(request):
 
 def action_url(action) -> str:
     return reverse("action_detail", args=[action.public_id])
-
-
-LICENCE = "Licence Ouverte / Open Licence version 2.0 (Etalab)"
-
-
-@require_safe
-def open_data(request):
-    return render(request, "catalogue/open_data.html", {"columns": OPEN_DATA_COLUMNS, "licence": LICENCE})
-
-
-@require_safe
-def open_data_file(request, fmt):
-    today = timezone.localdate()
-    source = open_data_rows(today=today, base_url=request.build_absolute_uri("/"))
-    if fmt == "csv":
-        pieces, content_type = as_csv(source), "text/csv; charset=utf-8"
-    else:
-        pieces, content_type = as_json(source, licence=LICENCE), "application/json; charset=utf-8"
-    response = StreamingHttpResponse((piece.encode("utf-8") for piece in pieces), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="catalogue-sessions-{today:%Y-%m-%d}.{fmt}"'
-    return response

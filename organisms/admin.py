@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from catalogue.admin_mixins import AuditedModelAdmin
+from catalogue.admin import SearchDocumentsAdmin
 from catalogue.models import Action
 
 from .models import Membership, Organism
@@ -13,7 +13,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organism)
-class OrganismAdmin(AuditedModelAdmin):
+class OrganismAdmin(SearchDocumentsAdmin):
     list_display = ["usual_name", "siret", "nda", "commune", "approval_state", "qualiopi_certified_on"]
     list_filter = ["approval_state", "commune__department"]
     search_fields = ["usual_name", "legal_name", "siret", "nda", "slug"]

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.models import User
-from catalogue.audit import audit_record
-from catalogue.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 
 from .models import Membership, Organism
 

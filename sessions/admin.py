@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from catalogue.admin_mixins import AuditedModelAdmin
+from core.admin import AuditedModelAdmin
 
 from .models import TrainingSession
 

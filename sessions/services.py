@@ -5,9 +5,10 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from catalogue.audit import audit_record, diff, snapshot
 from catalogue.choices import RecruitmentState
-from catalogue.models import AuditEntry, new_public_id
+from catalogue.models import new_public_id
+from core.audit import audit_record, diff, snapshot
+from core.models import AuditEntry
 
 from .models import TrainingSession
 

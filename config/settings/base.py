@@ -34,10 +34,14 @@ INSTALLED_APPS = [
     "allauth.account",
     "rest_framework",
     "drf_spectacular",
+    "core",
     "accounts",
     "organisms",
     "catalogue",
     "sessions.apps.TrainingSessionsConfig",
+    "region",
+    "exchange",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -190,7 +194,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_THROTTLE_CLASSES": ["catalogue.throttling.AnonymousThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousThrottle"],
     "UNAUTHENTICATED_USER": None,
     # How many reverse proxies add to X-Forwarded-For: 0 means the client is REMOTE_ADDR, so a forged header
     # cannot escape the throttle. Behind one proxy, set API_NUM_PROXIES=1. Share the counters between processes

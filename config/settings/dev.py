@@ -9,6 +9,7 @@ from .base import *  # noqa: F403
 DEBUG = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 DEMO_MODE = True
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405 (the demo catalogue: development and tests only)
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}

@@ -11,6 +11,7 @@ from .base import *  # noqa: F403
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 DEMO_MODE = True
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405 (the demo catalogue: development and tests only)
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

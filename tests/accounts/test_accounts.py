@@ -88,7 +88,7 @@ def test_another_domain_waits_for_the_region(client):
         ("jobseeker", "account_home"),
         ("adviser", "account_home"),
         ("organism_member", "backoffice:dashboard"),
-        ("region_agent", "staff:dashboard"),
+        ("region_agent", "region:dashboard"),
     ],
 )
 def test_each_kind_lands_on_its_own_home(client, kind, landing):

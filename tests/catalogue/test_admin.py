@@ -4,7 +4,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from catalogue.models import Action, AuditEntry
+from catalogue.models import Action
+from core.models import AuditEntry
 from tests.catalogue.factories import ActionAudienceFactory, ActionLabelFactory, TrainingPlaceFactory
 from tests.sessions.factories import TrainingSessionFactory
 

@@ -8,11 +8,11 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from catalogue.demo import seed_demo
 from catalogue.models import Commune
 from catalogue.reference_data import load_reference_data
 from catalogue.search.engine import Query, search
 from catalogue.search.index import columns, listed_sessions, registration_open_sessions
+from demo.builder import seed_demo
 from sessions.models import TrainingSession
 from sessions.state import is_listed, registration_is_open, session_timing
 

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from catalogue.models import Action, AuditEntry, Formation
+from catalogue.models import Action, Formation
 from catalogue.search.engine import Query, search
+from core.models import AuditEntry
 from sessions.models import TrainingSession
 from tests.catalogue.factories import ActionFactory, FormationFactory, RomeCodeFactory, TrainingPlaceFactory
 from tests.sessions.factories import TrainingSessionFactory

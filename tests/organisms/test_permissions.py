@@ -4,7 +4,7 @@ objects, and success for the organisation's own. A back-office URL without an en
 import pytest
 from django.urls import reverse
 
-from config.urls import backoffice_patterns
+from organisms.backoffice.urls import urlpatterns as backoffice_patterns
 from organisms.models import Membership
 from tests.catalogue.factories import ActionFactory, ActionLabelFactory, FormationFactory, TrainingPlaceFactory
 from tests.organisms.factories import MembershipFactory

@@ -6,7 +6,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from catalogue.models import AuditEntry
+from core.models import AuditEntry
 from sessions.models import TrainingSession
 from tests.catalogue.factories import ActionFactory, FormationFactory
 from tests.organisms.factories import MembershipFactory

@@ -1,0 +1,832 @@
+"""A deterministic, realistic demo catalogue (development and benchmarks only, never in production).
+
+The same seed and the same day give the same catalogue. Dates are placed around that day so that the
+catalogue always has past, ongoing, upcoming and undated sessions, some of them stale.
+"""
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from stdnum import luhn
+
+from accounts.groups import ADMINISTRATOR, ensure_region_groups
+from accounts.models import User
+from catalogue.choices import Audience, Axis, EnglishSector, Funder, Level, RecruitmentState, RemoteKind, TeachingMode
+from catalogue.models import (
+    PUBLIC_ID_ALPHABET,
+    Action,
+    ActionAudience,
+    ActionFunder,
+    ActionLabel,
+    Commune,
+    Formation,
+    Programme,
+    RomeCode,
+    SearchWord,
+    TrainingPlace,
+)
+from catalogue.search.text import lexicon_add
+from catalogue.services import action_document
+from core.models import AuditEntry
+from organisms.models import Membership, Organism
+from sessions.models import SessionOutcome, SessionReminder, TrainingSession
+
+DEMO_EMAIL_DOMAIN = "demo.catalogue.test"
+DEMO_PASSWORD = "demo-catalogue-2026"
+REGION_STAFF_GROUP = "Agents de la Région (démonstration)"
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family of trainings: what is taught, for which jobs, at which level."""
+
+    key: str
+    titles: tuple[str, ...]
+    rome_codes: tuple[str, ...]
+    nsf_code: str
+    certifications: tuple[str, ...]
+    entry_level: int
+    exit_level: int
+    hours: tuple[int, int]
+    objectives: str
+    content: str
+    requirements: str
+    english_sector: str = ""
+    weight: int = 10
+
+
+FAMILIES = (
+    Family(
+        key="web",
+        titles=(
+            "Développeur web et web mobile",
+            "Concepteur d'applications web",
+            "Intégrateur web",
+            "Développeur full stack JavaScript",
+            "Initiation au développement web",
+        ),
+        rome_codes=("M1855", "M1805", "M1861"),
+        nsf_code="326",
+        certifications=("RNCP37674", "RNCP37873"),
+        entry_level=Level.EU_3,
+        exit_level=Level.EU_5,
+        hours=(280, 1200),
+        objectives=(
+            "Concevoir et réaliser des sites et applications web accessibles et sécurisés ; "
+            "travailler en équipe avec les méthodes agiles ; préparer l'insertion dans un emploi de développeur."
+        ),
+        content=(
+            "HTML, CSS et accessibilité numérique (RGAA) ; JavaScript ; un framework côté serveur ; bases de "
+            "données relationnelles ; gestion de versions avec Git ; tests ; déploiement ; projet en équipe ; "
+            "techniques de recherche d'emploi."
+        ),
+        requirements="Aisance avec l'ordinateur ; logique ; motivation vérifiée en entretien. Aucun diplôme exigé.",
+        weight=16,
+    ),
+    Family(
+        key="support",
+        titles=(
+            "Technicien d'assistance en informatique",
+            "Technicien supérieur systèmes et réseaux",
+            "Assistant support informatique",
+        ),
+        rome_codes=("I1401", "M1874", "M1810", "I1404"),
+        nsf_code="326",
+        certifications=("RNCP37682", "RNCP36061"),
+        entry_level=Level.EU_3,
+        exit_level=Level.EU_4,
+        hours=(350, 1100),
+        objectives=(
+            "Installer, dépanner et maintenir les postes de travail et les réseaux d'une entreprise ; "
+            "accompagner les utilisateurs au téléphone et sur site."
+        ),
+        content=(
+            "Matériel et systèmes d'exploitation ; réseaux locaux ; Active Directory ; outils de ticketing ; "
+            "relation avec les utilisateurs ; cybersécurité de base ; stage en entreprise."
+        ),
+        requirements="Goût pour le dépannage et le contact ; niveau fin de collège recommandé.",
+        weight=12,
+    ),
+    Family(
+        key="data",
+        titles=("Data analyst", "Analyste de données", "Initiation à l'analyse de données avec un tableur"),
+        rome_codes=("M1419", "M1405", "M1811"),
+        nsf_code="326",
+        certifications=("RNCP37429",),
+        entry_level=Level.EU_4,
+        exit_level=Level.EU_6,
+        hours=(140, 900),
+        objectives="Collecter, nettoyer, analyser et présenter des données pour aider à la décision.",
+        content="Tableur avancé ; SQL ; Python pour l'analyse ; visualisation et tableaux de bord ; statistiques.",
+        requirements="Niveau baccalauréat ou expérience équivalente ; aisance avec les chiffres.",
+        weight=9,
+    ),
+    Family(
+        key="cyber",
+        titles=("Analyste en cybersécurité", "Technicien cybersécurité", "Sensibilisation à la cybersécurité"),
+        rome_codes=("M1844", "M1856", "M1817"),
+        nsf_code="326",
+        certifications=("RNCP36924",),
+        entry_level=Level.EU_4,
+        exit_level=Level.EU_5,
+        hours=(70, 900),
+        objectives="Surveiller, détecter et traiter les incidents de sécurité d'un système d'information.",
+        content="Réseaux et systèmes ; menaces et vulnérabilités ; supervision (SOC) ; réponse aux incidents ; RGPD.",
+        requirements="Bases en informatique et en réseaux ; curiosité ; rigueur.",
+        weight=7,
+    ),
+    Family(
+        key="marketing",
+        titles=("Chargé de marketing digital", "Community manager", "Référencement web (SEO) et contenus"),
+        rome_codes=("M1718", "E1101", "E1405"),
+        nsf_code="312",
+        certifications=("RNCP37160",),
+        entry_level=Level.EU_4,
+        exit_level=Level.EU_5,
+        hours=(105, 700),
+        objectives="Construire et animer la présence en ligne d'une entreprise et mesurer ses résultats.",
+        content="Stratégie digitale ; réseaux sociaux ; référencement ; publicité en ligne ; e-mailing ; analytics.",
+        requirements="Aisance à l'écrit ; intérêt pour les réseaux sociaux.",
+        weight=8,
+    ),
+    Family(
+        key="design",
+        titles=("Web designer", "Designer graphique et numérique"),
+        rome_codes=("E1210", "E1205", "E1104"),
+        nsf_code="322",
+        certifications=("RNCP37805",),
+        entry_level=Level.EU_4,
+        exit_level=Level.EU_5,
+        hours=(210, 800),
+        objectives="Concevoir des interfaces et des supports visuels pour le web et les applications.",
+        content="Ergonomie et accessibilité ; maquettage ; suites graphiques ; intégration HTML et CSS ; portfolio.",
+        requirements="Sens visuel ; un dossier de travaux personnels est un plus.",
+        weight=5,
+    ),
+    Family(
+        key="basics",
+        titles=(
+            "Compétences numériques de base",
+            "Bureautique et outils collaboratifs",
+            "Premiers pas avec le numérique pour l'emploi",
+        ),
+        rome_codes=("M1607", "M1602"),
+        nsf_code="326",
+        certifications=("RS6061",),
+        entry_level=Level.EU_1,
+        exit_level=Level.EU_3,
+        hours=(35, 210),
+        objectives="Utiliser un ordinateur et un téléphone pour ses démarches et son travail, en sécurité.",
+        content="Messagerie ; navigation ; démarches en ligne ; traitement de texte et tableur ; visioconférence.",
+        requirements="Aucun prérequis.",
+        weight=10,
+    ),
+    Family(
+        key="english-logistics",
+        titles=("Anglais professionnel pour la logistique",),
+        rome_codes=("N1103", "N1110", "N1115"),
+        nsf_code="136",
+        certifications=("RS5519",),
+        entry_level=Level.EU_2,
+        exit_level=Level.EU_3,
+        hours=(40, 150),
+        objectives="Communiquer en anglais dans un entrepôt ou un service logistique : consignes, documents, sécurité.",
+        content="Vocabulaire de l'entrepôt ; bons de commande et de livraison ; échanges téléphoniques ; consignes.",
+        requirements="Niveau A1 en anglais ; un ordinateur ou une tablette avec une connexion.",
+        english_sector=EnglishSector.LOGISTICS,
+        weight=5,
+    ),
+    Family(
+        key="english-tourism",
+        titles=("Anglais professionnel pour l'accueil touristique",),
+        rome_codes=("G1101", "G1703", "G1102"),
+        nsf_code="136",
+        certifications=("RS5519",),
+        entry_level=Level.EU_2,
+        exit_level=Level.EU_3,
+        hours=(40, 150),
+        objectives="Accueillir, renseigner et conseiller une clientèle internationale en anglais.",
+        content="Accueil ; orientation ; présentation d'un site ; réclamations ; échanges écrits.",
+        requirements="Niveau A1 en anglais ; un ordinateur ou une tablette avec une connexion.",
+        english_sector=EnglishSector.TOURISM,
+        weight=5,
+    ),
+    Family(
+        key="english-catering",
+        titles=("Anglais professionnel pour l'hôtellerie-restauration",),
+        rome_codes=("G1803", "G1602", "G1703"),
+        nsf_code="136",
+        certifications=("RS5519",),
+        entry_level=Level.EU_2,
+        exit_level=Level.EU_3,
+        hours=(40, 150),
+        objectives="Prendre une commande, présenter une carte et accueillir des clients étrangers en anglais.",
+        content="Carte et allergènes ; prise de commande ; réservation ; réception ; situations difficiles.",
+        requirements="Niveau A1 en anglais ; un ordinateur ou une tablette avec une connexion.",
+        english_sector=EnglishSector.CATERING,
+        weight=5,
+    ),
+)
+
+ORGANISM_PREFIXES = (
+    "Académie",
+    "École",
+    "Campus",
+    "Atelier",
+    "Institut",
+    "Centre de formation",
+    "Fabrique",
+    "Maison",
+)
+ORGANISM_THEMES = (
+    "du numérique",
+    "du code",
+    "digitale",
+    "des métiers du web",
+    "des données",
+    "des compétences",
+    "Pixel",
+    "Tremplin numérique",
+)
+LEGAL_FORMS = ("SAS", "SARL", "Association", "SCIC", "GIP")
+STREETS = (
+    "rue de la République",
+    "avenue Jean-Jaurès",
+    "boulevard Victor-Hugo",
+    "rue Pasteur",
+    "place de la Mairie",
+    "rue du Général-Leclerc",
+    "avenue de la Gare",
+    "rue Gambetta",
+    "allée des Tilleuls",
+    "rue Jules-Ferry",
+)
+PLACE_NAMES = ("Campus", "Site", "Espace", "Plateau technique", "Tiers-lieu")
+SECONDARY_AUDIENCES = (
+    Audience.YOUNG_16_25,
+    Audience.WOMEN,
+    Audience.DISABLED,
+    Audience.NEET,
+    Audience.QPV,
+    Audience.ZRR,
+    Audience.RSA,
+    Audience.LONG_TERM_JOBSEEKER,
+    Audience.DIGITAL_EXCLUSION,
+    Audience.REFUGEES,
+    Audience.EMPLOYEES,
+    Audience.EVERYONE,
+)
+
+PROGRAMMES = (
+    {
+        "slug": "deuxieme-chance-numerique-idf",
+        "name": "2ème chance numérique Île-de-France",
+        "description": (
+            "Programme régional (AMI e-learning) : formations hybrides, 100 % à distance et anglais "
+            "professionnel à distance pour les métiers en tension, au bénéfice des demandeurs d'emploi et des "
+            "jeunes sortis du système scolaire sans qualification."
+        ),
+        "is_national": False,
+        "axes": ["hybride", "distance", "anglais-pro"],
+        "checklist": [
+            "L'action relève d'un des trois axes du programme",
+            "Gratuite pour les demandeurs d'emploi",
+            "Sessions à venir publiées et tenues à jour",
+            "Accompagnement à distance par un tuteur",
+        ],
+        "priority_audiences": ["80006", "neet", "81024"],
+        "min_priority_share": 50,
+    },
+    {
+        "slug": "grande-ecole-du-numerique",
+        "name": "Grande École du Numérique",
+        "description": (
+            "Label national attribué pour trois ans à des formations courtes, gratuites ou financées, sans "
+            "prérequis de diplôme, ouvertes en priorité aux jeunes NEET, aux femmes et aux habitants des QPV."
+        ),
+        "is_national": True,
+        "axes": [],
+        "checklist": [
+            "Formation courte et opérationnelle",
+            "Gratuite ou financée, sans prérequis de diplôme",
+            "Ouverte en priorité aux NEET, aux femmes et aux habitants des QPV",
+        ],
+        "priority_audiences": ["neet", "81018", "qpv"],
+        "min_priority_share": 50,
+    },
+)
+
+
+@dataclass
+class DemoReport:
+    organisms: int = 0
+    formations: int = 0
+    actions: int = 0
+    sessions: int = 0
+    labels: int = 0
+    outcomes: int = 0
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.organisms} organismes, {self.formations} formations, {self.actions} actions, "
+            f"{self.sessions} sessions, {self.labels} labels, {self.outcomes} bilans de session."
+        )
+
+
+class DemoBuilder:
+    def __init__(self, *, sessions: int, seed: int, today: date):
+        self.rng = random.Random(seed)
+        self.session_count = sessions
+        self.today = today
+        self.now = timezone.make_aware(datetime.combine(today, time(12, 0)))
+        self.public_ids: set[str] = set()
+        self.sirets: set[str] = set()
+        self.document_cache: dict[int, tuple[str, str]] = {}
+
+    # Small helpers ------------------------------------------------------------------------------
+
+    def public_id(self) -> str:
+        while True:
+            value = "".join(self.rng.choice(PUBLIC_ID_ALPHABET) for _ in range(10))
+            if value not in self.public_ids:
+                self.public_ids.add(value)
+                return value
+
+    def siret(self) -> str:
+        while True:
+            siren = "".join(self.rng.choice("0123456789") for _ in range(8))
+            siren += luhn.calc_check_digit(siren)
+            body = siren + "".join(self.rng.choice("0123456789") for _ in range(4))
+            value = body + luhn.calc_check_digit(body)
+            if value not in self.sirets and not value.startswith("356000000"):
+                self.sirets.add(value)
+                return value
+
+    def jitter(self, latitude: float, longitude: float) -> tuple[float, float]:
+        """A point within about a kilometre of the given one."""
+        return (
+            round(latitude + self.rng.uniform(-0.008, 0.008), 6),
+            round(longitude + self.rng.uniform(-0.011, 0.011), 6),
+        )
+
+    def address(self, commune: Commune) -> dict:
+        latitude, longitude = self.jitter(commune.latitude, commune.longitude)
+        return {
+            "street": f"{self.rng.randint(1, 180)} {self.rng.choice(STREETS)}",
+            "postcode": commune.postcode_list[0],
+            "commune": commune,
+            "latitude": latitude,
+            "longitude": longitude,
+        }
+
+    # Building ------------------------------------------------------------------------------------
+
+    def build(self) -> DemoReport:
+        communes = list(Commune.objects.select_related("department").exclude(postcodes="").order_by("code"))
+        if not communes:
+            raise RuntimeError("Chargez d'abord les données de référence : python manage.py load_reference_data")
+        rome = dict(RomeCode.objects.values_list("code", "id"))
+        self.rome_labels = dict(RomeCode.objects.values_list("code", "label"))
+        missing = {code for family in FAMILIES for code in family.rome_codes} - set(rome)
+        if missing:
+            raise RuntimeError(f"Codes ROME absents des données de référence : {', '.join(sorted(missing))}")
+
+        communes = [c for c in communes if c.code != "75056"]  # Paris is placed by arrondissement
+        weights = [max(c.population, 50) for c in communes]
+        by_department: dict[str, list[Commune]] = {}
+        for commune in communes:
+            by_department.setdefault(commune.department.code, []).append(commune)
+        departments = sorted(by_department)
+
+        action_count = max(len(FAMILIES), self.session_count // 4)
+        formation_count = max(len(FAMILIES), action_count // 2)
+        organism_count = max(6, formation_count // 8)
+
+        report = DemoReport()
+        organisms = self.build_organisms(organism_count, departments, by_department)
+        report.organisms = len(organisms)
+        formations = self.build_formations(formation_count, organisms, rome)
+        report.formations = len(formations)
+        actions = self.build_actions(action_count, formations, communes, weights)
+        report.actions = len(actions)
+        report.sessions = self.build_sessions(actions)
+        report.labels = self.build_labels(actions)
+        report.outcomes = self.build_outcomes()
+        if settings.DEMO_MODE:
+            report.accounts = self.build_accounts(organisms)
+        return report
+
+    def build_organisms(self, count, departments, by_department) -> list[Organism]:
+        organisms = []
+        slugs = set()
+        for index in range(count):
+            department = departments[index % len(departments)]  # every department has organisations
+            commune = self.rng.choice(by_department[department])
+            usual_name = f"{self.rng.choice(ORGANISM_PREFIXES)} {self.rng.choice(ORGANISM_THEMES)} {commune.name}"
+            slug = slugify(usual_name)[:70]
+            if slug in slugs:
+                slug = f"{slug}-{index}"
+            slugs.add(slug)
+            state_roll = self.rng.random()
+            state = (
+                Organism.ApprovalState.APPROVED
+                if index < 2 or state_roll < 0.86
+                else Organism.ApprovalState.PENDING
+                if state_roll < 0.94
+                else Organism.ApprovalState.SUSPENDED
+                if state_roll < 0.97
+                else Organism.ApprovalState.REJECTED
+            )
+            address = self.address(commune)
+            organisms.append(
+                Organism(
+                    siret=self.siret(),
+                    nda=f"11{department[:2]}{self.rng.randint(0, 9999999):07d}",
+                    slug=slug,
+                    usual_name=usual_name,
+                    legal_name=f"{usual_name} {self.rng.choice(LEGAL_FORMS)}",
+                    street=address["street"],
+                    postcode=address["postcode"],
+                    commune=commune,
+                    email=f"contact@{slug[:40].strip('-')}.example.org",
+                    phone=f"01 {self.rng.randint(40, 79)} {self.rng.randint(10, 99)} {self.rng.randint(10, 99)} "
+                    f"{self.rng.randint(10, 99)}",
+                    website=f"https://{slug[:40].strip('-')}.example.org",
+                    approval_state=state,
+                    approval_changed_at=self.now - timedelta(days=self.rng.randint(1, 700)),
+                    qualiopi_certified_on=self.today - timedelta(days=self.rng.randint(30, 1000))
+                    if self.rng.random() < 0.8
+                    else None,
+                )
+            )
+        return Organism.objects.bulk_create(organisms, batch_size=2000)
+
+    def build_formations(self, count, organisms, rome) -> list[Formation]:
+        formations, rome_links = [], []
+        family_weights = [family.weight for family in FAMILIES]
+        families = []
+        for index in range(count):
+            family = FAMILIES[index] if index < len(FAMILIES) else self.rng.choices(FAMILIES, family_weights)[0]
+            title = self.rng.choice(family.titles)
+            certifying = self.rng.random() < 0.55
+            formations.append(
+                Formation(
+                    organism=organisms[index % len(organisms)]
+                    if index < len(organisms)
+                    else self.rng.choice(organisms),
+                    external_id=f"F-{index + 1:06d}",
+                    title=title,
+                    objectives=family.objectives,
+                    content=family.content,
+                    expected_results="Attestation de fin de formation et, le cas échéant, certification visée.",
+                    is_certifying=certifying,
+                    certification_code=self.rng.choice(family.certifications) if certifying else "",
+                    nsf_code=family.nsf_code,
+                    entry_level=family.entry_level,
+                    exit_level=family.exit_level,
+                )
+            )
+            families.append(family)
+        formations = Formation.objects.bulk_create(formations, batch_size=2000)
+        Through = Formation.rome_codes.through
+        for formation, family in zip(formations, families, strict=True):
+            formation.family = family
+            chosen = self.rng.sample(family.rome_codes, k=self.rng.randint(1, len(family.rome_codes)))
+            formation.rome_labels = [self.rome_labels[code] for code in chosen]
+            rome_links.extend(Through(formation_id=formation.id, romecode_id=rome[code]) for code in chosen)
+        Through.objects.bulk_create(rome_links, batch_size=5000)
+        return formations
+
+    def build_actions(self, count, formations, communes, weights) -> list[Action]:
+        actions = []
+        for index in range(count):
+            formation = formations[index] if index < len(formations) else self.rng.choice(formations)
+            family = formation.family
+            if family.english_sector:
+                axis, mode = Axis.PRO_ENGLISH, TeachingMode.REMOTE
+            else:
+                roll = self.rng.random()
+                axis, mode = (
+                    (Axis.BLENDED, TeachingMode.BLENDED)
+                    if roll < 0.3
+                    else (Axis.REMOTE, TeachingMode.REMOTE)
+                    if roll < 0.55
+                    else ("", TeachingMode.BLENDED)
+                    if roll < 0.62
+                    else ("", TeachingMode.ON_SITE)
+                )
+            low, high = family.hours
+            total = self.rng.randrange(low, high + 1, 7)
+            company = self.rng.choice((0, 0, 70, 140, 210)) if total > 300 else 0
+            funders = set()
+            if self.rng.random() < 0.55:
+                funders.add(Funder.REGION)
+            if self.rng.random() < 0.45:
+                funders.add(Funder.FRANCE_TRAVAIL)
+            if self.rng.random() < 0.15:
+                funders.add(self.rng.choice((Funder.ESF, Funder.AGEFIPH, Funder.OPCO, Funder.TRAINEE)))
+            free = bool(funders & {Funder.REGION, Funder.FRANCE_TRAVAIL})
+            action = Action(
+                formation=formation,
+                public_id=self.public_id(),
+                external_id=f"A-{index + 1:06d}",
+                is_published=index < len(FAMILIES) * 4 or self.rng.random() < 0.93,
+                teaching_mode=mode,
+                axis=axis,
+                remote_kind=self.rng.choice(RemoteKind.values) if axis == Axis.REMOTE else "",
+                english_sector=family.english_sector,
+                entry_requirements=family.requirements,
+                hours_centre=total - company,
+                hours_company=company,
+                hours_total=total,
+                price=Decimal(0) if free else Decimal(self.rng.randrange(900, 9000, 50)),
+                free_for_jobseekers=free,
+                cpf_eligible=formation.is_certifying and self.rng.random() < 0.7,
+                disabled_access=self.rng.random() < 0.8,
+                accessibility_details="Locaux accessibles ; référent handicap joignable sur demande."
+                if self.rng.random() < 0.5
+                else "",
+            )
+            action.search_title, action.search_body = self.documents(formation, action)
+            action.funder_codes = sorted(funders)
+            action.place_communes = (
+                []
+                if mode == TeachingMode.REMOTE
+                else [formation.organism.commune]
+                + (self.rng.choices(communes, weights) if self.rng.random() < 0.35 else [])
+            )
+            actions.append(action)
+        actions = Action.objects.bulk_create(actions, batch_size=2000)
+        lexicon_add({text for documents in self.document_cache.values() for text in documents})
+
+        audiences, funders, places = [], [], []
+        for index, action in enumerate(actions):
+            codes = set()
+            if self.rng.random() < 0.85:
+                codes.add(Audience.JOBSEEKER)
+            codes.update(self.rng.sample(SECONDARY_AUDIENCES, k=self.rng.randint(0, 3)))
+            codes.add(SECONDARY_AUDIENCES[index % len(SECONDARY_AUDIENCES)] if index < 40 else Audience.JOBSEEKER)
+            audiences.extend(ActionAudience(action=action, code=code) for code in sorted(codes))
+            funders.extend(
+                ActionFunder(action=action, code=code, funded_places=self.rng.randint(4, 16))
+                for code in action.funder_codes
+            )
+            for commune in action.place_communes:
+                places.append(
+                    TrainingPlace(
+                        action=action, name=f"{self.rng.choice(PLACE_NAMES)} {commune.name}", **self.address(commune)
+                    )
+                )
+        ActionAudience.objects.bulk_create(audiences, batch_size=5000)
+        ActionFunder.objects.bulk_create(funders, batch_size=5000)
+        places = TrainingPlace.objects.bulk_create(places, batch_size=5000)
+        places_by_action: dict[int, list[TrainingPlace]] = {}
+        for place in places:
+            places_by_action.setdefault(place.action_id, []).append(place)
+        for action in actions:
+            action.demo_places = places_by_action.get(action.id, [])
+        return actions
+
+    def documents(self, formation, action) -> tuple[str, str]:
+        """The search documents of an action, once per formation (its job titles are already in memory)."""
+        key = formation.pk
+        if key not in self.document_cache:
+            fields = action_document(action, job_titles=formation.rome_labels)
+            self.document_cache[key] = (fields["search_title"], fields["search_body"])
+        return self.document_cache[key]
+
+    def build_sessions(self, actions) -> int:
+        per_action, extra = divmod(self.session_count, len(actions))
+        batch, created = [], 0
+        for index, action in enumerate(actions):
+            for _ in range(per_action + (1 if index < extra else 0)):
+                batch.append(self.session_for(action))
+                if len(batch) >= 5000:
+                    created += len(TrainingSession.objects.bulk_create(batch))
+                    batch = []
+        created += len(TrainingSession.objects.bulk_create(batch))
+        return created
+
+    def session_for(self, action: Action) -> TrainingSession:
+        rng = self.rng
+        weeks = max(1, round(action.hours_total / 35))
+        length = timedelta(days=weeks * 7 - 3)
+        roll = rng.random()
+        if roll < 0.08:
+            start = end = None
+        elif roll < 0.28:
+            end = self.today - timedelta(days=rng.randint(1, 300))
+            start = end - length
+        elif roll < 0.42:
+            start = self.today - timedelta(days=rng.randint(1, max(1, min(length.days, 120))))
+            end = start + length
+        else:
+            start = self.today + timedelta(days=rng.randint(2, 270))
+            end = start + length
+        if start is not None and rng.random() < 0.04:
+            end = None  # LHÉO 99999999: unknown end
+        rolling = rng.random() < 0.15
+        capacity = rng.choice((8, 10, 12, 12, 14, 15, 16, 20, 24))
+        places_left = 0 if rng.random() < 0.12 else rng.randint(1, capacity)
+        past = end is not None and end < self.today
+        state = RecruitmentState.OPEN
+        if past and rng.random() < 0.85:
+            state = RecruitmentState.CLOSED  # the others: past sessions still open, to be flagged
+        elif not past and rng.random() < 0.06:
+            state = rng.choice((RecruitmentState.CLOSED, RecruitmentState.SUSPENDED))
+        closes = start - timedelta(days=rng.randint(1, 14)) if start and not rolling else None
+        opens = (closes or start) - timedelta(days=rng.randint(30, 90)) if start else None
+        place = rng.choice(action.demo_places) if action.demo_places else None
+        return TrainingSession(
+            action=action,
+            public_id=self.public_id(),
+            external_id=f"S-{action.public_id}-{rng.randint(0, 10**8):08d}",
+            is_published=rng.random() < 0.95,
+            start_date=start,
+            end_date=end,
+            registration_opens=opens,
+            registration_closes=closes,
+            recruitment_state=state,
+            rolling_entry=rolling,
+            capacity=capacity,
+            places_left=places_left,
+            is_remote=place is None,
+            place=place,
+            confirmed_at=self.now - timedelta(days=rng.choice((0, 2, 5, 9, 14, 21, 28, 35, 45, 60, 90)), hours=3),
+        )
+
+    def build_labels(self, actions) -> int:
+        programmes = {
+            p["slug"]: Programme.objects.create(valid_from=date(2017, 1, 1) if not p["is_national"] else None, **p)
+            for p in PROGRAMMES
+        }
+        second_chance = programmes["deuxieme-chance-numerique-idf"]
+        gen = programmes["grande-ecole-du-numerique"]
+        labels = []
+        for index, action in enumerate(actions):
+            family = action.formation.family
+            if action.axis and (index < 12 or self.rng.random() < 0.4):
+                labels.append(self.label(action, second_chance, years=2, force_granted=index < 12))
+            if family.key in {"web", "support", "data", "cyber", "marketing", "design"} and (
+                index < 12 or self.rng.random() < 0.15
+            ):
+                labels.append(self.label(action, gen, years=3, force_granted=index < 12))
+        return len(ActionLabel.objects.bulk_create(labels, batch_size=5000))
+
+    def label(self, action, programme, *, years, force_granted) -> ActionLabel:
+        roll = 0.0 if force_granted else self.rng.random()
+        requested = self.now - timedelta(days=self.rng.randint(20, 900))
+        if roll < 0.7:
+            valid_from = (requested + timedelta(days=self.rng.randint(5, 40))).date()
+            valid_until = valid_from + timedelta(days=365 * years)
+            state = ActionLabel.State.GRANTED
+            if not force_granted and valid_until < self.today:
+                valid_until = self.today + timedelta(days=self.rng.randint(30, 365))
+            return ActionLabel(
+                action=action,
+                programme=programme,
+                state=state,
+                justification="Action conforme aux axes du programme.",
+                requested_at=requested,
+                decided_at=datetime.combine(valid_from, time(10), tzinfo=requested.tzinfo),
+                valid_from=valid_from,
+                valid_until=valid_until,
+            )
+        state = (
+            ActionLabel.State.REQUESTED
+            if roll < 0.85
+            else ActionLabel.State.REFUSED
+            if roll < 0.95
+            else ActionLabel.State.WITHDRAWN
+        )
+        return ActionLabel(
+            action=action,
+            programme=programme,
+            state=state,
+            justification="Formation courte, gratuite pour les demandeurs d'emploi, sans prérequis de diplôme.",
+            decision_reason="" if state == ActionLabel.State.REQUESTED else "Conditions du programme non remplies.",
+            requested_at=requested,
+            decided_at=None if state == ActionLabel.State.REQUESTED else requested + timedelta(days=21),
+        )
+
+    def build_outcomes(self) -> int:
+        """Results reported for the ended sessions of labelled actions (programme evaluation)."""
+        labelled = ActionLabel.objects.filter(state=ActionLabel.State.GRANTED).values("action_id")
+        ended = TrainingSession.objects.filter(action_id__in=labelled, end_date__lt=self.today).order_by("pk")
+        outcomes = []
+        for session in ended.only("pk", "capacity"):
+            rng = self.rng
+            enrolled = rng.randint(max(1, (session.capacity or 12) // 2), session.capacity or 12)
+            completed = rng.randint(max(0, enrolled - 3), enrolled)
+            job = rng.randint(0, completed)
+            training = rng.randint(0, completed - job)
+            business = rng.randint(0, min(1, completed - job - training))
+            outcomes.append(
+                SessionOutcome(
+                    session_id=session.pk,
+                    enrolled=enrolled,
+                    women=rng.randint(0, enrolled),
+                    under_26=rng.randint(0, enrolled),
+                    qpv=rng.randint(0, enrolled // 2),
+                    disabled=rng.randint(0, enrolled // 4),
+                    jobseekers=rng.randint(enrolled // 2, enrolled),
+                    priority_public=rng.randint(enrolled // 4, enrolled),
+                    completed=completed,
+                    exit_job=job,
+                    exit_training=training,
+                    exit_business=business,
+                )
+            )
+        return len(SessionOutcome.objects.bulk_create(outcomes, batch_size=5000))
+
+    def build_accounts(self, organisms) -> list[tuple[str, str, str]]:
+        """One account per persona, in demo mode only."""
+        approved = [o for o in organisms if o.approval_state == Organism.ApprovalState.APPROVED][:2]
+        personas = [
+            ("demandeur", User.Kind.JOBSEEKER, "Camille", "Martin", None),
+            ("conseiller", User.Kind.ADVISER, "Karim", "Benali", None),
+            ("organisme-a", User.Kind.ORGANISM_MEMBER, "Sophie", "Leroy", approved[0]),
+            ("organisme-b", User.Kind.ORGANISM_MEMBER, "Thomas", "Nguyen", approved[1]),
+            ("agent-region", User.Kind.REGION_AGENT, "Nadia", "Haddad", None),
+        ]
+        group, _ = Group.objects.get_or_create(name=REGION_STAFF_GROUP)
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label__in=["catalogue", "organisms", "training_sessions"])
+        )
+        accounts = []
+        for local_part, kind, first_name, last_name, organism in personas:
+            email = f"{local_part}@{DEMO_EMAIL_DOMAIN}"
+            user = User.objects.create_user(
+                email=email,
+                password=DEMO_PASSWORD,
+                kind=kind,
+                first_name=first_name,
+                last_name=last_name,
+                is_staff=kind == User.Kind.REGION_AGENT,
+            )
+            EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+            label = User.Kind(kind).label
+            if organism is not None:
+                Membership.objects.create(user=user, organism=organism, role=Membership.Role.ADMIN)
+                label = f"{label} : {organism.usual_name}"
+            if kind == User.Kind.REGION_AGENT:
+                user.groups.add(group, ensure_region_groups()[ADMINISTRATOR])
+            accounts.append((email, DEMO_PASSWORD, label))
+        return accounts
+
+
+# Models emptied before a new demo catalogue is written, children first (M2M tables included).
+DEMO_TABLES = (
+    AuditEntry,
+    SessionReminder,
+    SessionOutcome,
+    SearchWord,
+    TrainingSession,
+    ActionLabel,
+    ActionAudience,
+    ActionFunder,
+    TrainingPlace,
+    Action,
+    Formation.rome_codes.through,
+    Formation,
+    Membership,
+    Organism,
+    Programme,
+)
+
+
+def clear_catalogue() -> None:
+    """Empty the catalogue tables with plain DELETEs (fast on 100,000 rows, unlike the ORM's cascade)."""
+    with connection.cursor() as cursor:
+        for model in DEMO_TABLES:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+    User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").delete()
+
+
+def catalogue_is_empty() -> bool:
+    return not Organism.objects.exists()
+
+
+@transaction.atomic
+def seed_demo(*, sessions: int, seed: int, today: date | None = None) -> DemoReport:
+    if not settings.DEMO_MODE:
+        raise RuntimeError("Le catalogue de démonstration ne peut être créé qu'en mode démonstration (DEMO_MODE).")
+    clear_catalogue()
+    builder = DemoBuilder(sessions=sessions, seed=seed, today=today or timezone.localdate())
+    report = builder.build()
+    if connection.vendor == "postgresql":
+        # Fresh planner statistics after a bulk load: without them, the first aggregate queries can pick
+        # nested loops over 100,000 rows (seen on the staff dashboard) until autovacuum catches up.
+        with connection.cursor() as cursor:
+            for model in (TrainingSession, Action, Formation, Organism, ActionLabel, SessionOutcome, TrainingPlace):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return report

@@ -1,0 +1,119 @@
+"""Forms of an organisation's back office for sessions (French messages next to each field)."""
+
+from django import forms
+
+from sessions.models import SessionOutcome, TrainingSession
+from sessions.services import BULK_OPERATIONS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class TrainingSessionForm(forms.ModelForm):
+    class Meta:
+        model = TrainingSession
+        fields = [
+            "start_date",
+            "end_date",
+            "registration_opens",
+            "registration_closes",
+            "recruitment_state",
+            "rolling_entry",
+            "capacity",
+            "places_left",
+            "is_remote",
+            "place",
+            "is_published",
+        ]
+        widgets = dict.fromkeys(("start_date", "end_date", "registration_opens", "registration_closes"), DATE)
+
+    def __init__(self, *args, action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.action = action
+        self.fields["place"].queryset = action.training_places.select_related("commune")
+        self.fields["place"].empty_label = "Aucun (session à distance)"
+        for name in ("start_date", "end_date", "registration_opens", "registration_closes"):
+            self.fields[name].error_messages["invalid"] = "Saisissez une date valide."
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        opens, closes = cleaned.get("registration_opens"), cleaned.get("registration_closes")
+        if start and end and end < start:
+            self.add_error("end_date", "La date de fin doit être postérieure ou égale à la date de début.")
+        if end and not start:
+            self.add_error("start_date", "Indiquez la date de début, ou laissez aussi la date de fin vide.")
+        if closes and start and closes > start:
+            self.add_error(
+                "registration_closes", "La clôture des inscriptions doit intervenir au plus tard le jour du début."
+            )
+        if opens and closes and closes < opens:
+            self.add_error("registration_closes", "La clôture des inscriptions doit suivre leur ouverture.")
+        capacity, left = cleaned.get("capacity"), cleaned.get("places_left")
+        if left is not None and capacity is not None and left > capacity:
+            self.add_error("places_left", f"Les places restantes doivent être comprises entre 0 et {capacity}.")
+        if cleaned.get("is_remote"):
+            cleaned["place"] = None
+        elif not cleaned.get("place") and "place" not in self.errors:
+            self.add_error("place", "Choisissez un lieu, ou indiquez que la session a lieu entièrement à distance.")
+        return cleaned
+
+    def _post_clean(self):
+        if self.cleaned_data.get("is_remote"):
+            self.instance.place = None
+        super()._post_clean()
+
+
+class DuplicateSessionForm(forms.Form):
+    start_date = forms.DateField(label="Nouvelle date de début", widget=DATE)
+    end_date = forms.DateField(label="Nouvelle date de fin", widget=DATE, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start_date") and cleaned.get("end_date") and cleaned["end_date"] < cleaned["start_date"]:
+            self.add_error("end_date", "La date de fin doit être postérieure ou égale à la date de début.")
+        return cleaned
+
+
+class BulkSessionsForm(forms.Form):
+    operation = forms.ChoiceField(
+        label="Pour les sessions cochées", choices=[(key, label) for key, (label, _) in BULK_OPERATIONS.items()]
+    )
+    sessions = forms.MultipleChoiceField(label="Sessions", widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, sessions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sessions"].choices = [(s.public_id, s.public_id) for s in sessions]
+        self.fields["sessions"].error_messages["required"] = "Cochez au moins une session."
+
+
+class OutcomeForm(forms.ModelForm):
+    class Meta:
+        model = SessionOutcome
+        fields = [
+            "enrolled",
+            "women",
+            "under_26",
+            "qpv",
+            "disabled",
+            "jobseekers",
+            "priority_public",
+            "completed",
+            "exit_job",
+            "exit_training",
+            "exit_business",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        enrolled = cleaned.get("enrolled")
+        if enrolled is None:
+            return cleaned
+        for name in ("women", "under_26", "qpv", "disabled", "jobseekers", "priority_public", "completed"):
+            if cleaned.get(name) is not None and cleaned[name] > enrolled:
+                self.add_error(name, f"Ne peut dépasser le nombre de stagiaires entrés ({enrolled}).")
+        exits = sum(cleaned.get(name) or 0 for name in ("exit_job", "exit_training", "exit_business"))
+        if exits > enrolled:
+            self.add_error(
+                "exit_job", f"Les sorties positives ({exits}) ne peuvent dépasser les stagiaires entrés ({enrolled})."
+            )
+        return cleaned

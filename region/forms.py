@@ -1,0 +1,166 @@
+"""Forms of region staff and of organisations' label requests and results (French messages)."""
+
+from django import forms
+
+from catalogue.choices import Audience, Axis
+from catalogue.models import Department, Programme
+from organisms.services import DECISIONS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DashboardFilterForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label="Programme",
+        queryset=Programme.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label="Tous les programmes",
+    )
+    departement = forms.ModelChoiceField(
+        label="Département",
+        queryset=Department.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        empty_label="Tous les départements",
+    )
+    debut = forms.DateField(label="Sessions commençant à partir du", required=False, widget=DATE)
+    fin = forms.DateField(label="jusqu'au", required=False, widget=DATE)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("debut") and cleaned.get("fin") and cleaned["fin"] < cleaned["debut"]:
+            self.add_error("fin", "La fin de la période doit suivre son début.")
+        return cleaned
+
+
+class OrganismDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Décision",
+        choices=[("approve", "Valider"), ("reject", "Refuser"), ("suspend", "Suspendre"), ("reinstate", "Rétablir")],
+    )
+    reason = forms.CharField(
+        label="Motif",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Obligatoire pour un refus ou une suspension ; il est envoyé à l'organisme.",
+    )
+
+    def __init__(self, *args, organism, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = [
+            (value, label)
+            for value, label in self.fields["decision"].choices
+            if organism.approval_state in DECISIONS[value][0]
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        decision = cleaned.get("decision")
+        if decision and DECISIONS[decision][2] and not cleaned.get("reason", "").strip():
+            self.add_error("reason", "Indiquez le motif : il est communiqué à l'organisme.")
+        return cleaned
+
+
+class ProgrammeForm(forms.ModelForm):
+    axes = forms.MultipleChoiceField(
+        label="Axes", choices=Axis.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    checklist_text = forms.CharField(
+        label="Critères d'éligibilité",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Un critère par ligne ; les agents les cochent en décidant d'un label.",
+    )
+    priority_audiences = forms.MultipleChoiceField(
+        label="Publics prioritaires", choices=Audience.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Programme
+        fields = ["name", "slug", "description", "is_national", "min_priority_share", "valid_from", "valid_until"]
+        widgets = {"valid_from": DATE, "valid_until": DATE, "description": forms.Textarea(attrs={"rows": 4})}
+
+    field_order = [
+        "name",
+        "slug",
+        "description",
+        "is_national",
+        "axes",
+        "checklist_text",
+        "priority_audiences",
+        "min_priority_share",
+        "valid_from",
+        "valid_until",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["checklist_text"] = "\n".join(self.instance.checklist)
+            self.initial["axes"] = self.instance.axes
+            self.initial["priority_audiences"] = self.instance.priority_audiences
+        self.fields["slug"].help_text = "Identifiant dans les adresses, par exemple deuxieme-chance-numerique-idf."
+
+    def clean_min_priority_share(self):
+        share = self.cleaned_data["min_priority_share"]
+        if share is not None and share > 100:
+            raise forms.ValidationError("Une part est comprise entre 0 et 100 %.")
+        return share
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("valid_from") and cleaned.get("valid_until") and cleaned["valid_until"] < cleaned["valid_from"]:
+            self.add_error("valid_until", "La fin de validité doit suivre le début.")
+        return cleaned
+
+    def programme_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["axes"] = self.cleaned_data["axes"]
+        data["priority_audiences"] = self.cleaned_data["priority_audiences"]
+        data["checklist"] = [line.strip() for line in self.cleaned_data["checklist_text"].splitlines() if line.strip()]
+        return data
+
+
+class LabelDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label="Décision", choices=[("grant", "Labelliser"), ("refuse", "Refuser")])
+    checks = forms.MultipleChoiceField(label="Critères vérifiés", required=False, widget=forms.CheckboxSelectMultiple)
+    valid_from = forms.DateField(label="Label valable à partir du", required=False, widget=DATE)
+    valid_until = forms.DateField(label="jusqu'au", required=False, widget=DATE)
+    reason = forms.CharField(
+        label="Motif", required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Obligatoire pour un refus."
+    )
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["checks"].choices = [(item, item) for item in programme.checklist]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "grant":
+            if not cleaned.get("valid_from"):
+                self.add_error("valid_from", "Indiquez le début de validité du label.")
+            elif cleaned.get("valid_until") and cleaned["valid_until"] < cleaned["valid_from"]:
+                self.add_error("valid_until", "La fin de validité doit suivre le début.")
+        if cleaned.get("decision") == "refuse" and not cleaned.get("reason", "").strip():
+            self.add_error("reason", "Indiquez le motif du refus : il est communiqué à l'organisme.")
+        return cleaned
+
+
+class DirectLabelForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label="Programme", queryset=Programme.objects.order_by("name"), to_field_name="slug"
+    )
+    valid_from = forms.DateField(label="Label valable à partir du", widget=DATE)
+    valid_until = forms.DateField(label="jusqu'au", required=False, widget=DATE)
+    reason = forms.CharField(label="Motif", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("valid_from") and cleaned.get("valid_until") and cleaned["valid_until"] < cleaned["valid_from"]:
+            self.add_error("valid_until", "La fin de validité doit suivre le début.")
+        return cleaned
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label="Motif du retrait", widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,23 @@
+"""The Region's back office: every URL here is listed in tests/region/test_permissions.py."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "region"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("export/lheo.xml", views.export_lheo_view, name="export_lheo"),  # before export/<slug>.<fmt>
+    path("export/<slug:slug>.<str:fmt>", views.export, name="export"),
+    path("organismes/", views.organisms, name="organisms"),
+    path("organismes/<slug:slug>/", views.organism_detail, name="organism_detail"),
+    path("organismes/<slug:slug>/decision/", views.organism_decision, name="organism_decision"),
+    path("programmes/", views.programmes, name="programmes"),
+    path("programmes/nouveau/", views.programme_edit, name="programme_new"),
+    path("programmes/<slug:slug>/", views.programme_edit, name="programme_edit"),
+    path("labels/", views.labels, name="labels"),
+    path("labels/<int:pk>/", views.label_detail, name="label_detail"),
+    path("labels/<int:pk>/retrait/", views.label_withdraw, name="label_withdraw"),
+    path("actions/<slug:public_id>/label/", views.action_label, name="action_label"),
+]

@@ -1,0 +1,313 @@
+"""Region staff's back office: organisation approval, programmes, labels, and the dashboard of the offer."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from catalogue.models import Action, ActionLabel, Programme
+from catalogue.services import LabelError, label_decide, label_grant_direct, programme_save
+from core.models import AuditEntry
+from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Sheet, csv_bytes, xlsx_bytes
+from exchange.lheo_export import ExportScope
+from exchange.views import lheo_download
+from organisms.models import Organism
+from organisms.services import DecisionError, organism_decide
+
+from .dashboard import Filters, Table, region_dashboard, table_by_slug
+from .forms import (
+    DashboardFilterForm,
+    DirectLabelForm,
+    LabelDecisionForm,
+    OrganismDecisionForm,
+    ProgrammeForm,
+    WithdrawForm,
+)
+from .permissions import DECIDE_LABEL, DECIDE_ORGANISM, MANAGE_PROGRAMME, staff_required
+
+CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 22, 260
+
+
+def chart_bars(table: Table) -> dict:
+    """Geometry of a horizontal bar chart drawn by the portal (SVG); the table beside it gives the values."""
+    highest = max((value for _, value in table.chart), default=0) or 1
+    span = CHART_WIDTH - LABEL_WIDTH - 60
+    bars = [
+        {"label": label, "value": value, "y": n * (BAR_HEIGHT + 8), "width": round(span * value / highest)}
+        for n, (label, value) in enumerate(table.chart)
+    ]
+    summary = " ; ".join(f"{label} : {value}" for label, value in table.chart)
+    return {
+        "bars": bars,
+        "height": len(bars) * (BAR_HEIGHT + 8),
+        "summary": summary,
+        "label_width": LABEL_WIDTH,
+        "value_x": LABEL_WIDTH + 6,
+        "width": CHART_WIDTH,
+    }
+
+
+def dashboard_filters(request) -> tuple[DashboardFilterForm, Filters]:
+    form = DashboardFilterForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        return form, Filters(data["programme"], data["departement"], data["debut"], data["fin"])
+    return form, Filters()
+
+
+@require_safe
+@staff_required()
+def dashboard(request):
+    form, filters = dashboard_filters(request)
+    tables = region_dashboard(filters, now=timezone.now(), today=timezone.localdate())
+    return render(
+        request,
+        "region/dashboard.html",
+        {
+            "form": form,
+            "filters": filters,
+            "tables": [(table, chart_bars(table)) for table in tables],
+            "query": request.GET.urlencode(),
+            "pending_organisms": Organism.objects.filter(approval_state=Organism.ApprovalState.PENDING).count(),
+            "pending_labels": ActionLabel.objects.filter(state=ActionLabel.State.REQUESTED).count(),
+        },
+    )
+
+
+@require_safe
+@staff_required()
+def export(request, slug, fmt):
+    _, filters = dashboard_filters(request)
+    table = table_by_slug(slug, filters, now=timezone.now(), today=timezone.localdate())
+    if table is None or fmt not in ("csv", "xlsx"):
+        raise Http404("Tableau inconnu.")
+    filename = f"{slug}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(csv_bytes([table.columns, *table.rows]), content_type=CSV_CONTENT_TYPE)
+    else:
+        sheet = Sheet(table.title, [[f"{table.title} ({filters.describe()})"], table.columns, *table.rows])
+        response = HttpResponse(xlsx_bytes([sheet]), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+@staff_required()
+def organisms(request):
+    q = request.GET.get("q", "").strip()
+    state = request.GET.get("etat") or ("tous" if q else Organism.ApprovalState.PENDING)
+    queryset = Organism.objects.select_related("commune").order_by("created_at" if state == "pending" else "usual_name")
+    if state in Organism.ApprovalState.values:
+        queryset = queryset.filter(approval_state=state)
+    if q:
+        queryset = queryset.filter(
+            Q(usual_name__icontains=q) | Q(legal_name__icontains=q) | Q(siret__startswith=q.replace(" ", ""))
+        )
+    counts = dict(Organism.objects.values_list("approval_state").annotate(n=Count("id")).order_by())
+    return render(
+        request,
+        "region/organisms.html",
+        {
+            "page": Paginator(queryset, 50).get_page(request.GET.get("page")),
+            "state": state,
+            "q": q,
+            "states": [(s.value, s.label, counts.get(s.value, 0)) for s in Organism.ApprovalState],
+        },
+    )
+
+
+@require_safe
+@staff_required()
+def organism_detail(request, slug):
+    organism = get_object_or_404(Organism.objects.select_related("commune"), slug=slug)
+    return render(
+        request,
+        "region/organism_detail.html",
+        organism_context(request, organism, OrganismDecisionForm(organism=organism)),
+    )
+
+
+def organism_context(request, organism, form) -> dict:
+    return {
+        "organism": organism,
+        "form": form,
+        "can_decide": request.user.has_perm(DECIDE_ORGANISM),
+        "members": organism.memberships.select_related("user").order_by("user__email"),
+        "actions": Action.objects.for_organism(organism)
+        .select_related("formation")
+        .annotate(n_sessions=Count("sessions"))
+        .order_by("formation__title"),
+        "decisions": AuditEntry.objects.filter(organism=organism, verb=AuditEntry.Verb.DECISION).order_by(
+            "-created_at"
+        )[:50],
+    }
+
+
+@require_POST
+@staff_required(DECIDE_ORGANISM)
+def organism_decision(request, slug):
+    organism = get_object_or_404(Organism, slug=slug)
+    form = OrganismDecisionForm(request.POST, organism=organism)
+    if form.is_valid():
+        try:
+            organism_decide(
+                organism=organism,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                portal_url=request.build_absolute_uri(reverse("backoffice:dashboard")),
+            )
+        except DecisionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"{organism.usual_name} : {organism.get_approval_state_display().lower()}. L'organisme est prévenu par courriel.",
+            )
+            return redirect("region:organism_detail", slug=organism.slug)
+    return render(request, "region/organism_detail.html", organism_context(request, organism, form), status=200)
+
+
+@require_safe
+@staff_required()
+def programmes(request):
+    rows = Programme.objects.annotate(
+        labelled=Count("labels", filter=Q(labels__state=ActionLabel.State.GRANTED)),
+        requested=Count("labels", filter=Q(labels__state=ActionLabel.State.REQUESTED)),
+    ).order_by("name")
+    return render(
+        request, "region/programmes.html", {"programmes": rows, "can_manage": request.user.has_perm(MANAGE_PROGRAMME)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(MANAGE_PROGRAMME)
+def programme_edit(request, slug=None):
+    programme = get_object_or_404(Programme, slug=slug) if slug else Programme()
+    form = ProgrammeForm(request.POST or None, instance=programme)
+    if request.method == "POST" and form.is_valid():
+        programme_save(programme=programme, data=form.programme_data(), by=request.user)
+        messages.success(request, f"Programme « {programme.name} » enregistré.")
+        return redirect("region:programmes")
+    return render(request, "region/programme_form.html", {"form": form, "programme": programme})
+
+
+@require_safe
+@staff_required()
+def labels(request):
+    queue = (
+        ActionLabel.objects.filter(state=ActionLabel.State.REQUESTED)
+        .select_related("programme", "action__formation__organism")
+        .order_by("requested_at", "pk")
+    )
+    recent = (
+        ActionLabel.objects.exclude(state=ActionLabel.State.REQUESTED)
+        .filter(decided_at__isnull=False)
+        .select_related("programme", "action__formation__organism")
+        .order_by("-decided_at")[:20]
+    )
+    return render(request, "region/labels.html", {"queue": queue, "recent": recent})
+
+
+def label_context(request, label, form=None, withdraw_form=None) -> dict:
+    action = label.action
+    return {
+        "label": label,
+        "action": action,
+        "form": form or LabelDecisionForm(programme=label.programme, initial={"valid_from": timezone.localdate()}),
+        "withdraw_form": withdraw_form or WithdrawForm(),
+        "can_decide": request.user.has_perm(DECIDE_LABEL),
+        "audiences": list(action.audiences.all()),
+        "funders": list(action.funders.all()),
+        "sessions": action.sessions.filter(is_published=True).order_by("start_date")[:20],
+        "history": AuditEntry.objects.filter(object_id=str(label.pk), content_type__model="actionlabel").order_by(
+            "-created_at"
+        ),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required()
+def label_detail(request, pk):
+    label = get_object_or_404(ActionLabel.objects.select_related("programme", "action__formation__organism"), pk=pk)
+    if request.method == "GET":
+        return render(request, "region/label_detail.html", label_context(request, label))
+    if not request.user.has_perm(DECIDE_LABEL):
+        raise PermissionDenied("Vous n'avez pas le droit de prendre cette décision.")
+    form = LabelDecisionForm(request.POST, programme=label.programme)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            label_decide(
+                label=label,
+                decision=data["decision"],
+                by=request.user,
+                reason=data["reason"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                checks=data["checks"],
+            )
+        except LabelError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Décision enregistrée : {label.get_state_display().lower()}.")
+            return redirect("region:labels")
+    return render(request, "region/label_detail.html", label_context(request, label, form=form))
+
+
+@require_POST
+@staff_required(DECIDE_LABEL)
+def label_withdraw(request, pk):
+    label = get_object_or_404(ActionLabel.objects.select_related("programme", "action__formation__organism"), pk=pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            label_decide(label=label, decision="withdraw", by=request.user, reason=form.cleaned_data["reason"])
+        except LabelError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Label retiré.")
+            return redirect("region:label_detail", pk=label.pk)
+    return render(request, "region/label_detail.html", label_context(request, label, withdraw_form=form))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(DECIDE_LABEL)
+def action_label(request, public_id):
+    action = get_object_or_404(Action.objects.select_related("formation__organism"), public_id=public_id)
+    form = DirectLabelForm(request.POST or None, initial={"valid_from": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            label = label_grant_direct(
+                action=action,
+                programme=data["programme"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                by=request.user,
+                reason=data["reason"],
+            )
+        except LabelError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Action labellisée {label.programme.name}.")
+            return redirect("region:organism_detail", slug=action.formation.organism.slug)
+    return render(request, "region/action_label.html", {"action": action, "form": form})
+
+
+@require_safe
+@staff_required()
+def export_lheo_view(request):
+    """The published catalogue in LHÉO 2.3, streamed; optionally one programme's or department's part."""
+    _, filters = dashboard_filters(request)
+    scope = ExportScope(
+        programme=filters.programme,
+        department_code=filters.department.code if filters.department else "",
+        base_url=request.build_absolute_uri("/"),
+    )
+    return lheo_download(scope, "catalogue")
