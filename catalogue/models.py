@@ -7,7 +7,9 @@ from django.db.models import F, Q
 
 from organisms.validators import validate_siret
 
+from . import rules
 from .choices import Audience, Axis, EnglishSector, Funder, Level, RemoteKind, TeachingMode
+from .rules import EVALUATED_STATES, active_label_q
 
 PUBLIC_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -411,9 +413,11 @@ class Programme(models.Model):
 
 class ActionLabelQuerySet(models.QuerySet):
     def active(self, today: date):
-        return self.filter(state=ActionLabel.State.GRANTED, valid_from__lte=today).filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=today)
-        )
+        return self.filter(active_label_q(today))
+
+    def evaluated(self):
+        """Granted, or granted then withdrawn: the labels whose sessions report results."""
+        return self.filter(state__in=EVALUATED_STATES)
 
 
 class ActionLabel(models.Model):
@@ -421,9 +425,9 @@ class ActionLabel(models.Model):
 
     class State(models.TextChoices):
         REQUESTED = "requested", "Demandé"
-        GRANTED = "granted", "Labellisée"
+        GRANTED = rules.GRANTED, "Labellisée"
         REFUSED = "refused", "Refusé"
-        WITHDRAWN = "withdrawn", "Retiré"
+        WITHDRAWN = rules.WITHDRAWN, "Retiré"
 
     objects = ActionLabelQuerySet.as_manager()
 

@@ -111,9 +111,7 @@ def coordinates(organism: Organism, *, with_address: bool = True) -> str:
 
 
 def formations_in_scope(scope: ExportScope, today: date):
-    sessions = TrainingSession.objects.filter(is_published=True).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today)
-    )
+    sessions = TrainingSession.objects.filter(is_published=True).not_ended(today)
     if scope.department_code:
         sessions = sessions.filter(Q(place__commune__department__code=scope.department_code) | Q(is_remote=True))
     actions = Action.objects.published().filter(pk__in=sessions.values("action_id"))

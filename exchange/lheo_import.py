@@ -17,7 +17,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from lxml import etree
 
@@ -28,7 +27,7 @@ from core.audit import audit_record, diff, snapshot
 from core.models import AuditEntry
 from organisms.models import Organism
 from organisms.validators import validate_siret
-from sessions.models import TrainingSession
+from sessions.models import TrainingSession, session_errors
 
 NS23, NS22 = "http://lheo.gouv.fr/2.3", "http://www.lheo.org/2.2"
 VERSIONS = {NS23: "2.3", NS22: "2.2"}
@@ -444,8 +443,6 @@ class Reader:
         start_date, end_date = lheo_date(start), lheo_date(end)
         if (start not in ("", "00000000") and start_date is None) or (end not in ("", "99999999") and end_date is None):
             self.problem(element, f"Date impossible : début {start}, fin {end} (AAAAMMJJ).")
-        if start_date and end_date and end_date < start_date:
-            self.problem(element, "La date de fin doit être postérieure ou égale à la date de début.")
         registration = element.find(f"{q('periode-inscription')}/{q('periode')}")
         opens = lheo_date(child_text(registration, "debut")) if registration is not None else None
         closes = lheo_date(child_text(registration, "fin")) if registration is not None else None
@@ -455,8 +452,6 @@ class Reader:
             return self.number(element, (extras.get(info) or [""])[0], info)
 
         capacity, left = number("places"), number("places-restantes")
-        if capacity is not None and left is not None and left > capacity:
-            self.problem(element, f"Les places restantes ({left}) dépassent le nombre de places ({capacity}).")
         remote = (extras.get("a-distance") or ["0"])[0] == "1"
         address = element.find(f"{q('adresse-inscription')}/{q('adresse')}")
         place = None
@@ -468,22 +463,27 @@ class Reader:
                 "insee": insee,
                 "city": child_text(address, "ville"),
             }
+        fields = {
+            "start_date": start_date,
+            "end_date": end_date,
+            "registration_opens": opens,
+            "registration_closes": closes,
+            "recruitment_state": int(state) if state in {"1", "2", "3"} else RecruitmentState.OPEN,
+            "rolling_entry": (extras.get("entrees-permanentes") or ["0"])[0] == "1",
+            "capacity": capacity,
+            "places_left": left,
+            "is_remote": remote or place is None,
+            "is_published": True,
+        }
+        # The session's rules are the model's (sessions.models.session_errors), as for the web form and the
+        # spreadsheet: every broken one is reported now, before anything is written. The place is matched later.
+        for message in session_errors(**{**fields, "is_remote": True}).values():
+            self.problem(element, message)
         return {
             "element": element,
             "external_id": numero,
             "public_id": (extras.get("identifiant-public") or [""])[0],
-            "fields": {
-                "start_date": start_date,
-                "end_date": end_date,
-                "registration_opens": opens,
-                "registration_closes": closes,
-                "recruitment_state": int(state) if state in {"1", "2", "3"} else RecruitmentState.OPEN,
-                "rolling_entry": (extras.get("entrees-permanentes") or ["0"])[0] == "1",
-                "capacity": capacity,
-                "places_left": left,
-                "is_remote": remote or place is None,
-                "is_published": True,
-            },
+            "fields": fields,
             "place": place,
         }
 
@@ -710,7 +710,7 @@ class Writer:
             TrainingSession.objects.filter(
                 action__formation__organism__in=organisms, action__is_published=True, is_published=True
             )
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            .not_ended(today)
             .exclude(pk__in=self.seen_sessions)
         )
         count = stale.update(is_published=False)

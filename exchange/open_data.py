@@ -7,8 +7,6 @@ import json
 from collections.abc import Iterator
 from datetime import date
 
-from django.db.models import Q
-
 from catalogue.models import ActionAudience, ActionFunder, ActionLabel, Formation
 from sessions.models import TrainingSession
 
@@ -56,7 +54,7 @@ COLUMNS = [
 def rows(*, today: date, base_url: str) -> Iterator[dict]:
     sessions = (
         TrainingSession.objects.public()
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .not_ended(today)
         .select_related("action__formation__organism", "place__commune__department")
         .order_by("pk")
     )

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from catalogue.choices import RecruitmentState
 from core.spreadsheets import Sheet, csv_bytes, xlsx_bytes
-from sessions.models import TrainingSession
+from sessions.models import TrainingSession, session_errors
 from sessions.services import session_save
 
 # (header, explanation), in the order of the columns.
@@ -44,6 +44,14 @@ STATE_NAMES = {
     RecruitmentState.SUSPENDED: "suspendu",
 }
 MAX_ROWS = 5000
+# The column where each session rule's message is reported.
+RULE_COLUMNS = {
+    "start_date": "date de début",
+    "end_date": "date de fin",
+    "registration_closes": "clôture des inscriptions",
+    "places_left": "places restantes",
+    "place": "lieu",
+}
 
 
 def yes_no(value: bool) -> str:
@@ -257,22 +265,6 @@ def upload_sessions(data: bytes, filename: str, *, organism, by, commit: bool) -
         end = parse_date(cells["date de fin"], index, "date de fin", errors)
         opens = parse_date(cells["ouverture des inscriptions"], index, "ouverture des inscriptions", errors)
         closes = parse_date(cells["clôture des inscriptions"], index, "clôture des inscriptions", errors)
-        if start and end and end < start:
-            errors.append(
-                RowError(index, "date de fin", "La date de fin doit être postérieure ou égale à la date de début.")
-            )
-        if closes and start and closes > start:
-            errors.append(
-                RowError(
-                    index,
-                    "clôture des inscriptions",
-                    "La clôture des inscriptions doit intervenir au plus tard le jour du début.",
-                )
-            )
-        if opens and closes and closes < opens:
-            errors.append(
-                RowError(index, "clôture des inscriptions", "La clôture des inscriptions doit suivre leur ouverture.")
-            )
         state = STATES.get(cells["état du recrutement"].lower() or "ouvert")
         if state is None:
             errors.append(
@@ -284,12 +276,6 @@ def upload_sessions(data: bytes, filename: str, *, organism, by, commit: bool) -
             )
         capacity = parse_int(cells["nombre de places"], index, "nombre de places", errors)
         left = parse_int(cells["places restantes"], index, "places restantes", errors)
-        if capacity is not None and left is not None and left > capacity:
-            errors.append(
-                RowError(
-                    index, "places restantes", f"Les places restantes doivent être comprises entre 0 et {capacity}."
-                )
-            )
         remote = parse_bool(cells["à distance"], index, "à distance", errors)
         place = None
         if not remote and action is not None:
@@ -314,6 +300,13 @@ def upload_sessions(data: bytes, filename: str, *, organism, by, commit: bool) -
             "place": place,
             "is_published": parse_bool(cells["publiée"] or "oui", index, "publiée", errors),
         }
+        # The session's rules are the model's (sessions.models.session_errors), as for the web form and LHÉO;
+        # a column whose cell could not be read is not checked again.
+        columns_in_error = {error.column for error in errors}
+        for name, message in session_errors(**values, has_place=place is not None).items():
+            column = RULE_COLUMNS[name]
+            if column not in columns_in_error and not (name == "place" and action is None):
+                errors.append(RowError(index, column, message))
         report.errors.extend(errors)
         if not errors:
             planned.append((session, action, values))

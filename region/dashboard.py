@@ -11,6 +11,7 @@ from django.db.models import Count, F, Q, Sum
 
 from catalogue.choices import Axis
 from catalogue.models import Action, ActionLabel, Department, Programme
+from catalogue.rules import EVALUATED_STATES, active_label_q
 from organisms.models import Organism
 from sessions.models import SessionOutcome, TrainingSession
 
@@ -48,20 +49,11 @@ class Table:
     note: str = ""
 
 
-def active_label_q(prefix: str, today: date, programme: Programme | None) -> Q:
-    q = Q(**{f"{prefix}state": ActionLabel.State.GRANTED, f"{prefix}valid_from__lte": today}) & (
-        Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": today})
-    )
-    if programme is not None:
-        q &= Q(**{f"{prefix}programme": programme})
-    return q
-
-
 def public_actions(filters: Filters, today: date):
     actions = Action.objects.published()
     if filters.programme is not None:
         actions = actions.filter(
-            pk__in=ActionLabel.objects.filter(active_label_q("", today, filters.programme)).values("action_id")
+            pk__in=ActionLabel.objects.filter(active_label_q(today, programme=filters.programme)).values("action_id")
         )
     return actions
 
@@ -106,7 +98,7 @@ def actions_table(filters: Filters, today: date) -> Table:
     actions = public_actions(filters, today)
     if filters.department is not None or filters.start or filters.end:
         actions = actions.filter(pk__in=session_scope(TrainingSession.objects.public(), filters).values("action_id"))
-    labelled = active_label_q("labels__", today, filters.programme)
+    labelled = active_label_q(today, prefix="labels__", programme=filters.programme)
     counts = {
         axis: (total, with_label)
         for axis, total, with_label in actions.values_list("axis")
@@ -128,7 +120,7 @@ def actions_table(filters: Filters, today: date) -> Table:
 
 def labels_table(filters: Filters, today: date) -> Table:
     labels = ActionLabel.objects.filter(
-        active_label_q("", today, filters.programme), action__in=public_actions(Filters(), today)
+        active_label_q(today, programme=filters.programme), action__in=public_actions(Filters(), today)
     )
     if filters.department is not None or filters.start or filters.end:
         labels = labels.filter(
@@ -180,9 +172,7 @@ def departments_table(filters: Filters, today: date) -> Table:
 
 def freshness_table(filters: Filters, now: datetime, today: date) -> Table:
     limit = now - timedelta(days=settings.SESSION_STALE_AFTER_DAYS)
-    sessions = session_scope(
-        public_sessions(filters, today).filter(Q(end_date__isnull=True) | Q(end_date__gte=today)), filters
-    )
+    sessions = session_scope(public_sessions(filters, today).not_ended(today), filters)
     per_organism = (
         sessions.values("action__formation__organism__usual_name")
         .annotate(total=Count("id"), fresh=Count("id", filter=Q(confirmed_at__gte=limit)))
@@ -225,7 +215,7 @@ def outcome_scope(outcomes, filters: Filters):
 
 
 def outcomes_table(filters: Filters, today: date) -> Table:
-    labels = ActionLabel.objects.filter(state__in=[ActionLabel.State.GRANTED, ActionLabel.State.WITHDRAWN])
+    labels = ActionLabel.objects.evaluated()
     if filters.programme is not None:
         labels = labels.filter(programme=filters.programme)
     outcomes = SessionOutcome.objects.filter(session__action__labels__in=labels)
@@ -289,7 +279,7 @@ def below_quota_table(filters: Filters, today: date) -> Table:
     """The sessions whose reported priority publics fall under their programme's quota, to follow up."""
     # One filter() call: the label whose quota is checked is the label whose programme is shown and filtered on.
     label_conditions = {
-        "session__action__labels__state__in": [ActionLabel.State.GRANTED, ActionLabel.State.WITHDRAWN],
+        "session__action__labels__state__in": EVALUATED_STATES,
         "session__action__labels__programme__min_priority_share__isnull": False,
         "priority_public__lt": F("enrolled") * F("session__action__labels__programme__min_priority_share") / 100.0,
     }

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,23 +8,28 @@ from django.utils import timezone
 
 from catalogue.choices import RecruitmentState
 from catalogue.models import new_public_id
+from organisms.models import Organism
 
 from .state import (
-    LISTED_DAYS_AFTER_START,
     SessionStatus,
     Timing,
     is_stale,
     is_starting_soon,
+    listed_q,
+    not_ended_q,
     registration_is_open,
+    registration_open_q,
     session_timing,
+    stale_q,
+    timing_q,
 )
 
 
 class TrainingSessionQuerySet(models.QuerySet):
+    """Reusable reads; every date rule comes from sessions.state, where its Python and numpy twins live."""
+
     def public(self):
         """Published sessions of published actions of approved organisations."""
-        from organisms.models import Organism
-
         return self.filter(
             is_published=True,
             action__is_published=True,
@@ -34,43 +39,86 @@ class TrainingSessionQuerySet(models.QuerySet):
     def for_organism(self, organism):
         return self.filter(action__formation__organism=organism)
 
-    # The SQL twins of sessions.state.session_timing.
     def undated(self):
-        return self.filter(start_date__isnull=True)
+        return self.filter(timing_q(Timing.UNDATED, date.min))
 
     def upcoming(self, today: date):
-        return self.filter(start_date__gt=today)
+        return self.filter(timing_q(Timing.UPCOMING, today))
 
     def ongoing(self, today: date):
-        return self.filter(start_date__lte=today).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        return self.filter(timing_q(Timing.ONGOING, today))
 
     def past(self, today: date):
-        return self.filter(end_date__lt=today)
+        return self.filter(timing_q(Timing.PAST, today))
+
+    def not_ended(self, today: date):
+        return self.filter(not_ended_q(today))
 
     def listed(self, today: date, *, include_undated: bool = False):
-        """The SQL twin of sessions.state.is_listed."""
-        not_ended = Q(end_date__isnull=True) | Q(end_date__gte=today)
-        dated = Q(start_date__isnull=False) & (
-            Q(rolling_entry=True) | Q(start_date__gte=today - timedelta(days=LISTED_DAYS_AFTER_START))
-        )
-        if include_undated:
-            return self.filter(not_ended & (dated | Q(start_date__isnull=True)))
-        return self.filter(not_ended & dated)
+        return self.filter(listed_q(today, include_undated=include_undated))
 
     def registration_open(self, today: date):
-        """The SQL twin of sessions.state.registration_is_open."""
-        return (
-            self.filter(recruitment_state=RecruitmentState.OPEN)
-            .exclude(start_date__isnull=False, end_date__lt=today)
-            .filter(Q(start_date__isnull=True) | Q(start_date__gt=today) | Q(rolling_entry=True))
-            .filter(Q(registration_opens__isnull=True) | Q(registration_opens__lte=today))
-            .filter(Q(registration_closes__isnull=True) | Q(registration_closes__gte=today))
-            .filter(Q(places_left__isnull=True) | Q(places_left__gt=0))
-        )
+        return self.filter(registration_open_q(today))
 
     def stale(self, now: datetime):
-        limit = now - timedelta(days=settings.SESSION_STALE_AFTER_DAYS)
-        return self.filter(Q(confirmed_at__isnull=True) | Q(confirmed_at__lt=limit))
+        return self.filter(stale_q(now, settings.SESSION_STALE_AFTER_DAYS))
+
+
+# Session validation, one home for the web form, the spreadsheet upload and the LHÉO import (all reach it through
+# `TrainingSession.clean()` or `session_errors`). The database constraints below carry the same rules and messages, so
+# that no write path (admin, SQL, bulk import) can store a session that breaks them.
+END_NEEDS_START = "Indiquez la date de début, ou laissez aussi la date de fin vide."
+END_AFTER_START = "La date de fin doit être postérieure ou égale à la date de début."
+REGISTRATION_ORDER = "La clôture des inscriptions doit suivre leur ouverture."
+CLOSES_BY_START = "La clôture des inscriptions doit intervenir au plus tard le jour du début."  # unless rolling entry
+PLACES_WITHIN_CAPACITY = "Les places restantes doivent être comprises entre 0 et {capacity}."
+PLACES_WITHIN_CAPACITY_DB = "Les places restantes ne peuvent dépasser le nombre de places."
+PLACE_OR_REMOTE = "Choisissez un lieu, ou indiquez que la session a lieu entièrement à distance."
+PLACE_OF_ACTION = "Ce lieu n'appartient pas à cette action de formation."
+
+
+def session_errors(
+    *,
+    start_date: date | None,
+    end_date: date | None,
+    registration_opens: date | None = None,
+    registration_closes: date | None = None,
+    rolling_entry: bool = False,
+    capacity: int | None = None,
+    places_left: int | None = None,
+    is_remote: bool = True,
+    has_place: bool = False,
+    **ignored,
+) -> dict[str, str]:
+    """The rules a session's own values must follow, as {field: French message} (empty when valid)."""
+    errors = {}
+    if end_date is not None and start_date is None:
+        errors["start_date"] = END_NEEDS_START
+    elif end_date is not None and end_date < start_date:
+        errors["end_date"] = END_AFTER_START
+    if registration_opens is not None and registration_closes is not None and registration_closes < registration_opens:
+        errors["registration_closes"] = REGISTRATION_ORDER
+    elif (
+        registration_closes is not None and start_date is not None and registration_closes > start_date
+    ) and not rolling_entry:
+        errors["registration_closes"] = CLOSES_BY_START
+    if places_left is not None and capacity is not None and places_left > capacity:
+        errors["places_left"] = PLACES_WITHIN_CAPACITY.format(capacity=capacity)
+    if not is_remote and not has_place:
+        errors["place"] = PLACE_OR_REMOTE
+    return errors
+
+
+SESSION_VALUE_FIELDS = (
+    "start_date",
+    "end_date",
+    "registration_opens",
+    "registration_closes",
+    "rolling_entry",
+    "capacity",
+    "places_left",
+    "is_remote",
+)
 
 
 class TrainingSession(models.Model):
@@ -113,26 +161,39 @@ class TrainingSession(models.Model):
         ordering = ["start_date", "id"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(start_date__isnull=False),
+                name="session_end_needs_start",
+                violation_error_message=END_NEEDS_START,
+            ),
+            models.CheckConstraint(
                 condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="session_end_after_start",
-                violation_error_message="La date de fin doit être postérieure ou égale à la date de début.",
+                violation_error_message=END_AFTER_START,
             ),
             models.CheckConstraint(
                 condition=Q(registration_opens__isnull=True)
                 | Q(registration_closes__isnull=True)
                 | Q(registration_closes__gte=F("registration_opens")),
                 name="session_registration_period_order",
-                violation_error_message="La clôture des inscriptions doit suivre leur ouverture.",
+                violation_error_message=REGISTRATION_ORDER,
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_closes__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(rolling_entry=True)
+                | Q(registration_closes__lte=F("start_date")),
+                name="session_registration_closes_by_start",
+                violation_error_message=CLOSES_BY_START,
             ),
             models.CheckConstraint(
                 condition=Q(places_left__isnull=True) | Q(capacity__isnull=True) | Q(places_left__lte=F("capacity")),
                 name="session_places_left_within_capacity",
-                violation_error_message="Les places restantes ne peuvent dépasser le nombre de places.",
+                violation_error_message=PLACES_WITHIN_CAPACITY_DB,
             ),
             models.CheckConstraint(
                 condition=Q(is_remote=True) | Q(place__isnull=False),
                 name="session_has_place_or_is_remote",
-                violation_error_message="Indiquez le lieu de la session, ou qu'elle a lieu entièrement à distance.",
+                violation_error_message=PLACE_OR_REMOTE,
             ),
             models.UniqueConstraint(
                 fields=["action", "external_id"],
@@ -152,8 +213,14 @@ class TrainingSession(models.Model):
         return f"{self.action.formation.title} · {start}"
 
     def clean(self):
+        errors = session_errors(**self.values(), has_place=self.place_id is not None)
         if self.place_id and self.action_id and self.place.action_id != self.action_id:
-            raise ValidationError({"place": "Ce lieu n'appartient pas à cette action de formation."})
+            errors.setdefault("place", PLACE_OF_ACTION)
+        if errors:
+            raise ValidationError(errors)
+
+    def values(self) -> dict:
+        return {name: getattr(self, name) for name in SESSION_VALUE_FIELDS}
 
     def status(self, *, now: datetime | None = None) -> SessionStatus:
         now = now or timezone.now()

@@ -65,7 +65,7 @@ def due_digests(*, now: datetime, today: date) -> list[Digest]:
     soon_limit = now - timedelta(days=7)
     candidates = (
         TrainingSession.objects.public()
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .not_ended(today)
         .filter(
             Q(confirmed_at__isnull=True)
             | Q(confirmed_at__lt=stale_limit)

@@ -8,6 +8,8 @@ from datetime import date
 import numpy as np
 from django.db import connection
 
+from catalogue.rules import active_label_mask
+
 from . import params as p
 from .index import (
     AUDIENCE_BITS,
@@ -367,7 +369,7 @@ def _labelled(c: Columns, t: int, programmes: list[int]) -> np.ndarray:
     for programme in programmes:
         if programme in c.label_programmes:
             column = c.label_programmes.index(programme)
-            mask |= (c.label_from[:, column] <= t) & (c.label_until[:, column] >= t)
+            mask |= active_label_mask(c.label_from[:, column], c.label_until[:, column], t)
     return mask
 
 

@@ -14,12 +14,13 @@ import numpy as np
 from django.db import connection
 
 from catalogue.choices import Audience, Axis, Funder, TeachingMode
-from catalogue.models import ActionLabel, SearchIndexVersion
-from organisms.models import Organism
-from sessions.state import LISTED_DAYS_AFTER_START
+from catalogue.models import Action, SearchIndexVersion
+from catalogue.rules import GRANTED, NOT_GRANTED, OPEN_END
+from sessions.models import TrainingSession
+from sessions.state import UNKNOWN_HIGH, UNKNOWN_LOW, listed_mask, not_ended_q, registration_open_mask
 
-NO_DATE_LOW = np.iinfo(np.int32).min
-NO_DATE_HIGH = np.iinfo(np.int32).max
+NO_DATE_LOW = UNKNOWN_LOW
+NO_DATE_HIGH = UNKNOWN_HIGH
 AXIS_CODES = {"": 0, **{axis.value: n for n, axis in enumerate(Axis, start=1)}}
 AUDIENCE_BITS = {audience.value: 1 << n for n, audience in enumerate(Audience)}
 FUNDER_BITS = {funder.value: 1 << n for n, funder in enumerate(Funder)}
@@ -70,7 +71,7 @@ class Columns:
     hours: np.ndarray  # -1 when unknown
     organism: np.ndarray
     label_programmes: list[int]
-    label_from: np.ndarray  # (actions, programmes) ordinals, NO_DATE_HIGH without a granted label
+    label_from: np.ndarray  # (actions, programmes) ordinals, catalogue.rules.NOT_GRANTED without a granted label
     label_until: np.ndarray
     # Option lists of the search form, read with the index so that a search page needs no query for them.
     programme_options: list[tuple[int, str, str]]  # id, slug, name
@@ -90,18 +91,8 @@ def department_number(code: str | None) -> int:
 def build_columns(token: str, today: date) -> Columns:
     """Reads the public catalogue (seven queries). Sessions ended before today are left out."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT a.id, a.axis, a.teaching_mode, a.free_for_jobseekers, a.cpf_eligible, f.is_certifying,
-                   f.entry_level, a.hours_total, f.organism_id
-            FROM catalogue_action a
-            JOIN catalogue_formation f ON f.id = a.formation_id
-            JOIN organisms_organism o ON o.id = f.organism_id
-            WHERE a.is_published AND o.approval_state = %s
-            ORDER BY a.id
-            """,
-            [Organism.ApprovalState.APPROVED],
-        )
+        # Published actions of approved organisations: ActionQuerySet.published, compiled by the ORM.
+        cursor.execute(*index_actions_sql())
         actions = cursor.fetchall()
         action_ids = np.array([row[0] for row in actions], dtype=np.int64)
         row_of = {pk: n for n, pk in enumerate(action_ids.tolist())}
@@ -123,31 +114,20 @@ def build_columns(token: str, today: date) -> Columns:
         department_options = cursor.fetchall()
         cursor.execute(
             "SELECT action_id, programme_id, valid_from, valid_until FROM catalogue_actionlabel WHERE state = %s",
-            [ActionLabel.State.GRANTED],
+            [GRANTED],
         )
         labels = [row for row in cursor.fetchall() if row[0] in row_of]
         programmes = sorted({row[1] for row in labels})
         column_of = {pk: n for n, pk in enumerate(programmes)}
-        label_from = np.full((len(actions), len(programmes)), NO_DATE_HIGH, dtype=np.int32)
+        label_from = np.full((len(actions), len(programmes)), NOT_GRANTED, dtype=np.int32)
         label_until = np.full((len(actions), len(programmes)), NO_DATE_LOW, dtype=np.int32)
         for action_id, programme_id, valid_from, valid_until in labels:
             cell = row_of[action_id], column_of[programme_id]
-            label_from[cell] = ordinal(_as_date(valid_from), NO_DATE_HIGH)
-            label_until[cell] = ordinal(_as_date(valid_until), NO_DATE_HIGH)
+            label_from[cell] = ordinal(_as_date(valid_from), NOT_GRANTED)
+            label_until[cell] = ordinal(_as_date(valid_until), OPEN_END)
 
-        cursor.execute(
-            """
-            SELECT s.id, s.action_id, s.start_date, s.end_date, s.rolling_entry, s.recruitment_state,
-                   s.registration_opens, s.registration_closes, s.places_left, s.is_remote,
-                   p.latitude, p.longitude, d.code
-            FROM training_sessions_trainingsession s
-            LEFT JOIN catalogue_trainingplace p ON p.id = s.place_id
-            LEFT JOIN catalogue_commune c ON c.id = p.commune_id
-            LEFT JOIN catalogue_department d ON d.id = c.department_id
-            WHERE s.is_published AND (s.end_date IS NULL OR s.end_date >= %s)
-            """,
-            [today],
-        )
+        # The "not ended" rule comes from sessions.state, compiled to SQL by the ORM and read through the cursor.
+        cursor.execute(*index_sessions_sql(today))
         sessions = [row for row in cursor.fetchall() if row[1] in row_of]
 
     sessions.sort(key=lambda r: (row_of[r[1]], ordinal(_as_date(r[2]), NO_DATE_HIGH), r[0]))
@@ -192,6 +172,50 @@ def build_columns(token: str, today: date) -> Columns:
     )
 
 
+def index_actions_sql() -> tuple[str, tuple]:
+    query = (
+        Action.objects.published()
+        .values_list(
+            "id",
+            "axis",
+            "teaching_mode",
+            "free_for_jobseekers",
+            "cpf_eligible",
+            "formation__is_certifying",
+            "formation__entry_level",
+            "hours_total",
+            "formation__organism_id",
+        )
+        .order_by("id")
+    )
+    return query.query.sql_with_params()
+
+
+def index_sessions_sql(today: date) -> tuple[str, tuple]:
+    """Published sessions not ended today, with their place's coordinates and department."""
+    query = (
+        TrainingSession.objects.filter(is_published=True)
+        .filter(not_ended_q(today))
+        .values_list(
+            "id",
+            "action_id",
+            "start_date",
+            "end_date",
+            "rolling_entry",
+            "recruitment_state",
+            "registration_opens",
+            "registration_closes",
+            "places_left",
+            "is_remote",
+            "place__latitude",
+            "place__longitude",
+            "place__commune__department__code",
+        )
+        .order_by()
+    )
+    return query.query.sql_with_params()
+
+
 def _as_date(value):
     """SQLite returns dates as text through a raw cursor."""
     if value is None or isinstance(value, date):
@@ -223,28 +247,21 @@ def columns(today: date) -> Columns:
 
 
 def listed_sessions(c: Columns, today: int, include_undated: bool) -> np.ndarray:
-    """The numpy twin of sessions.state.is_listed."""
-    not_ended = (c.end == NO_DATE_HIGH) | (c.end >= today)
-    dated = c.start != NO_DATE_HIGH
-    recent_enough = c.rolling | (c.start >= today - LISTED_DAYS_AFTER_START)
-    listed = not_ended & dated & recent_enough
-    if include_undated:
-        listed |= not_ended & ~dated
-    return listed
+    """sessions.state's listing rule over the index."""
+    return listed_mask(c.start, c.end, c.rolling, today, include_undated=include_undated)
 
 
 def registration_open_sessions(c: Columns, today: int) -> np.ndarray:
-    """The numpy twin of sessions.state.registration_is_open."""
-    undated = c.start == NO_DATE_HIGH
-    past = ~undated & (c.end != NO_DATE_HIGH) & (c.end < today)
-    upcoming_or_rolling = undated | (c.start > today) | c.rolling
-    return (
-        c.recruiting
-        & ~past
-        & upcoming_or_rolling
-        & (c.opens <= today)
-        & (c.closes >= today)
-        & ((c.places_left == -1) | (c.places_left > 0))
+    """sessions.state's registration rule over the index."""
+    return registration_open_mask(
+        recruiting=c.recruiting,
+        start=c.start,
+        end=c.end,
+        rolling=c.rolling,
+        opens=c.opens,
+        closes=c.closes,
+        places_left=c.places_left,
+        today=today,
     )
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from catalogue.choices import RecruitmentState
 from catalogue.models import Action, ActionLabel, Formation
+from catalogue.rules import EVALUATED_STATES
 from sessions.models import TrainingSession
 from sessions.services import BULK_OPERATIONS
 from sessions.state import SessionStatus, Timing
@@ -85,9 +86,9 @@ def organism_dashboard(organism, *, now: datetime, today: date) -> Dashboard:
         .order_by("requested_at", "pk")
     )
     labelled = set(
-        ActionLabel.objects.filter(
-            action__formation__organism=organism, state__in=[ActionLabel.State.GRANTED, ActionLabel.State.WITHDRAWN]
-        ).values_list("action_id", flat=True)
+        ActionLabel.objects.filter(action__formation__organism=organism, state__in=EVALUATED_STATES).values_list(
+            "action_id", flat=True
+        )
     )
     blocks = {action.pk: ActionBlock(action, labelled=action.pk in labelled) for action in actions}
     rows = []

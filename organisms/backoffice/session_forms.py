@@ -2,7 +2,7 @@
 
 from django import forms
 
-from sessions.models import SessionOutcome, TrainingSession
+from sessions.models import SessionOutcome, TrainingSession, session_errors
 from sessions.services import BULK_OPERATIONS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -35,26 +35,11 @@ class TrainingSessionForm(forms.ModelForm):
             self.fields[name].error_messages["invalid"] = "Saisissez une date valide."
 
     def clean(self):
+        """The session's rules are the model's (TrainingSession.clean), shared with the spreadsheet and LHÉO
+        imports; the form only clears the place of a remote session."""
         cleaned = super().clean()
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        opens, closes = cleaned.get("registration_opens"), cleaned.get("registration_closes")
-        if start and end and end < start:
-            self.add_error("end_date", "La date de fin doit être postérieure ou égale à la date de début.")
-        if end and not start:
-            self.add_error("start_date", "Indiquez la date de début, ou laissez aussi la date de fin vide.")
-        if closes and start and closes > start:
-            self.add_error(
-                "registration_closes", "La clôture des inscriptions doit intervenir au plus tard le jour du début."
-            )
-        if opens and closes and closes < opens:
-            self.add_error("registration_closes", "La clôture des inscriptions doit suivre leur ouverture.")
-        capacity, left = cleaned.get("capacity"), cleaned.get("places_left")
-        if left is not None and capacity is not None and left > capacity:
-            self.add_error("places_left", f"Les places restantes doivent être comprises entre 0 et {capacity}.")
         if cleaned.get("is_remote"):
             cleaned["place"] = None
-        elif not cleaned.get("place") and "place" not in self.errors:
-            self.add_error("place", "Choisissez un lieu, ou indiquez que la session a lieu entièrement à distance.")
         return cleaned
 
     def _post_clean(self):
@@ -69,8 +54,11 @@ class DuplicateSessionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("start_date") and cleaned.get("end_date") and cleaned["end_date"] < cleaned["start_date"]:
-            self.add_error("end_date", "La date de fin doit être postérieure ou égale à la date de début.")
+        if cleaned.get("start_date"):
+            for name, message in session_errors(
+                start_date=cleaned["start_date"], end_date=cleaned.get("end_date")
+            ).items():
+                self.add_error(name, message)
         return cleaned
 
 

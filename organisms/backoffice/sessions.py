@@ -5,7 +5,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from catalogue.models import ActionLabel
 from sessions.models import SessionOutcome, TrainingSession
 from sessions.services import (
     BULK_OPERATIONS,
@@ -92,11 +91,7 @@ def sessions_bulk(request):
 def session_outcome(request, public_id):
     """Results of a session of a labelled action (programme evaluation); other sessions have none."""
     session = scoped_session(request, public_id)
-    labels = list(
-        session.action.labels.filter(state__in=[ActionLabel.State.GRANTED, ActionLabel.State.WITHDRAWN]).select_related(
-            "programme"
-        )
-    )
+    labels = list(session.action.labels.evaluated().select_related("programme"))
     if not labels:
         raise Http404("Les résultats ne sont demandés que pour les sessions d'une action labellisée.")
     outcome = SessionOutcome.objects.filter(session=session).first()

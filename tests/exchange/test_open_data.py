@@ -46,3 +46,9 @@ def test_the_page_documents_every_column(client):
     for name, description in COLUMNS:
         assert f"<code>{name}</code>" in html
         assert description.replace("'", "&#x27;") in html or description in html
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "xml", "html", "CSV"])
+def test_only_csv_and_json_are_published(client, catalogue, fmt):
+    response = client.get(reverse("open_data_file", args=[fmt]))
+    assert response.status_code == 404
