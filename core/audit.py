@@ -68,16 +68,28 @@ def _actor(by):
 
 
 def audit_entry(
-    *, actor, verb: str, obj: models.Model, organism=None, changes: dict | None = None, reason: str = ""
+    *,
+    actor,
+    verb: str,
+    obj: models.Model,
+    organism=None,
+    changes: dict | None = None,
+    reason: str = "",
+    actor_label: str = "",
+    object_repr: str = "",
 ) -> AuditEntry:
-    """An entry, not saved: for `audit_records`."""
+    """An entry, not saved: for `audit_records`.
+
+    `actor_label` names who acted when no account did (a link received by email, a feed); `object_repr` spares
+    bulk writers the queries `str(obj)` may cost.
+    """
     return AuditEntry(
         actor=_actor(actor),
-        actor_label=getattr(actor, "email", "") or "",
+        actor_label=getattr(actor, "email", "") or actor_label,
         verb=verb,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=str(obj.pk),
-        object_repr=str(obj)[:255],
+        object_repr=(object_repr or str(obj))[:255],
         organism=organism,
         changes=changes or {},
         reason=reason,
@@ -85,9 +97,25 @@ def audit_entry(
 
 
 def audit_record(
-    *, actor, verb: str, obj: models.Model, organism=None, changes: dict | None = None, reason: str = ""
+    *,
+    actor,
+    verb: str,
+    obj: models.Model,
+    organism=None,
+    changes: dict | None = None,
+    reason: str = "",
+    actor_label: str = "",
 ) -> AuditEntry:
-    entry = audit_entry(actor=actor, verb=verb, obj=obj, organism=organism, changes=changes, reason=reason)
+    """Records one entry at once."""
+    entry = audit_entry(
+        actor=actor,
+        verb=verb,
+        obj=obj,
+        organism=organism,
+        changes=changes,
+        reason=reason,
+        actor_label=actor_label,
+    )
     entry.save()
     return entry
 

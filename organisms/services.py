@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.models import User
-from core.audit import audit_record
+from core.audit import audit_record, audited_save, snapshot
 from core.models import AuditEntry
 
 from .models import Membership, Organism
@@ -40,10 +40,8 @@ def organism_signup(*, data: dict, commune) -> tuple[User, Organism]:
         website=data.get("website", ""),
         approval_state=Organism.ApprovalState.PENDING,
     )
-    organism.full_clean()
-    organism.save()
+    audited_save(organism, by=user, before={}, organism=organism)
     Membership.objects.create(user=user, organism=organism, role=Membership.Role.ADMIN)
-    audit_record(actor=user, verb=AuditEntry.Verb.CREATE, obj=organism, organism=organism, changes={})
     return user, organism
 
 
@@ -112,16 +110,15 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     if user.kind == User.Kind.JOBSEEKER:
         user.kind = User.Kind.ORGANISM_MEMBER
         user.save(update_fields=["kind"])
-    membership, created = Membership.objects.get_or_create(
-        user=user, organism=invitation.organism, defaults={"role": Membership.Role.MEMBER}
-    )
-    if created:
-        audit_record(
-            actor=user,
-            verb=AuditEntry.Verb.CREATE,
-            obj=membership,
+    membership = Membership.objects.filter(user=user, organism=invitation.organism).first()
+    if membership is None:
+        membership = Membership(user=user, organism=invitation.organism, role=Membership.Role.MEMBER)
+        audited_save(
+            membership,
+            by=user,
+            before={},
             organism=invitation.organism,
-            changes={"membre": [None, user.email]},
+            extra_changes={"membre": [None, user.email]},
         )
     return membership
 
@@ -172,18 +169,10 @@ def organism_decide(*, organism: Organism, decision: str, reason: str, by: User,
         raise DecisionError(f"Impossible : l'organisme est « {organism.get_approval_state_display()} ».")
     if needs_reason and not reason.strip():
         raise DecisionError("Indiquez le motif : il est communiqué à l'organisme.")
-    before = organism.approval_state
+    before = snapshot(organism)
     organism.approval_state = state
     organism.approval_changed_at = timezone.now()
-    organism.save(update_fields=["approval_state", "approval_changed_at", "updated_at"])
-    audit_record(
-        actor=by,
-        verb=AuditEntry.Verb.DECISION,
-        obj=organism,
-        organism=organism,
-        changes={"approval_state": [before, state]},
-        reason=reason,
-    )
+    audited_save(organism, by=by, before=before, organism=organism, verb=AuditEntry.Verb.DECISION, reason=reason)
     recipients = sorted({m.user.email for m in organism.memberships.select_related("user")} | ({organism.email} - {""}))
     if recipients:
         body = f"Bonjour,\n\nLa Région a {verb} l'organisme {organism.usual_name} sur le catalogue régional des formations."
