@@ -7,6 +7,7 @@ from django.utils import timezone
 from core.audit import audit_record, audited_save, snapshot, stored_snapshot
 from core.models import AuditEntry
 
+from .decisions import NO_LABEL, LabelDecision, label_transition
 from .models import Action
 from .search.text import document_fields, lexicon_add
 
@@ -115,82 +116,74 @@ def place_add(*, place, by) -> None:
     audited_save(place, by=by, before={}, organism=place.action.formation.organism)
 
 
-class LabelError(Exception):
-    pass
-
-
-def label_request(*, action, programme, justification: str, by):
-    """An organisation asks for a label; a refused or withdrawn label may be asked again."""
+def label_decide(
+    *,
+    action,
+    programme,
+    decision: str,
+    by,
+    reason: str = "",
+    justification: str = "",
+    valid_from=None,
+    valid_until=None,
+    checks=(),
+):
+    """Takes a decision on the action's label under the programme, as `catalogue.decisions` allows: the
+    organisation's request (with its justification), staff's grant (with validity dates) or refusal of it, the
+    withdrawal of a granted label, or staff's direct labelling. Audited; the decision's reason goes to the
+    organisation."""
     from .models import ActionLabel
 
     label = ActionLabel.objects.filter(action=action, programme=programme).first()
-    if label is not None and label.state in (ActionLabel.State.REQUESTED, ActionLabel.State.GRANTED):
-        raise LabelError(f"Cette action a déjà un label {programme.name} {label.get_state_display().lower()}.")
+    transition = label_transition(
+        state=label.state if label else NO_LABEL, decision=decision, programme_name=programme.name, reason=reason
+    )
     label = label or ActionLabel(action=action, programme=programme)
     before = snapshot(label) if label.pk else {}
-    label.state = ActionLabel.State.REQUESTED
-    label.justification = justification
-    label.requested_at = timezone.now()
-    label.decided_at = label.decided_by = label.valid_from = label.valid_until = None
-    label.decision_reason = ""
+    label.state = transition.target
+    if decision == LabelDecision.REQUEST:
+        label.justification = justification
+        label.requested_at = timezone.now()
+        label.decided_at = label.decided_by = label.valid_from = label.valid_until = None
+        label.decision_reason = ""
+        verb, reason, extra = AuditEntry.Verb.CREATE, justification, None
+    else:
+        if transition.target == ActionLabel.State.GRANTED:
+            label.valid_from, label.valid_until = valid_from, valid_until
+        elif transition.target == ActionLabel.State.WITHDRAWN:
+            label.valid_until = timezone.localdate()
+        label.decision_reason = reason
+        label.decided_at, label.decided_by = timezone.now(), by
+        verb, extra = AuditEntry.Verb.DECISION, {"criteres_verifies": [None, list(checks)]}
     audited_save(
         label,
         by=by,
         before=before,
         organism=action.formation.organism,
-        verb=AuditEntry.Verb.CREATE,
-        reason=justification,
-    )
-    return label
-
-
-def label_decide(
-    *, label, decision: str, by, reason: str = "", valid_from=None, valid_until=None, checks=(), direct: bool = False
-):
-    """A region agent grants (with validity dates), refuses (with a reason) or withdraws (with a reason) a label.
-    Granting or refusing answers a request (or is a direct labelling by staff); withdrawing ends a granted label."""
-    from .models import ActionLabel
-
-    before = snapshot(label)
-    if decision in ("grant", "refuse") and not direct and label.state != ActionLabel.State.REQUESTED:
-        raise LabelError(f"Ce label est déjà {label.get_state_display().lower()} : il n'y a pas de demande à décider.")
-    if decision == "grant":
-        label.state, label.valid_from, label.valid_until = ActionLabel.State.GRANTED, valid_from, valid_until
-    elif decision == "refuse":
-        label.state = ActionLabel.State.REFUSED
-    elif decision == "withdraw":
-        if label.state != ActionLabel.State.GRANTED:
-            raise LabelError("Seul un label accordé peut être retiré.")
-        label.state, label.valid_until = ActionLabel.State.WITHDRAWN, timezone.localdate()
-    else:
-        raise LabelError(f"Décision inconnue : {decision}")
-    if decision in ("refuse", "withdraw") and not reason.strip():
-        raise LabelError("Indiquez le motif de la décision : il est communiqué à l'organisme.")
-    label.decision_reason = reason
-    label.decided_at, label.decided_by = timezone.now(), by
-    audited_save(
-        label,
-        by=by,
-        before=before,
-        organism=label.action.formation.organism,
-        verb=AuditEntry.Verb.DECISION,
+        verb=verb,
         reason=reason,
-        extra_changes={"criteres_verifies": [None, list(checks)]},
+        extra_changes=extra,
     )
     return label
+
+
+def label_request(*, action, programme, justification: str, by):
+    """An organisation asks for a label; a refused or withdrawn label may be asked again."""
+    return label_decide(
+        action=action, programme=programme, decision=LabelDecision.REQUEST, justification=justification, by=by
+    )
 
 
 def label_grant_direct(*, action, programme, valid_from, valid_until, by, reason: str = ""):
     """Staff label an action without a request from its organisation."""
-    from .models import ActionLabel
-
-    label, _ = ActionLabel.objects.get_or_create(
-        action=action, programme=programme, defaults={"state": ActionLabel.State.REQUESTED}
-    )
-    if label.state == ActionLabel.State.GRANTED:
-        raise LabelError(f"Cette action est déjà labellisée {programme.name}.")
     return label_decide(
-        label=label, decision="grant", by=by, reason=reason, valid_from=valid_from, valid_until=valid_until, direct=True
+        action=action,
+        programme=programme,
+        decision=LabelDecision.LABEL_DIRECTLY,
+        by=by,
+        reason=reason,
+        valid_from=valid_from,
+        valid_until=valid_until,
     )
 
 

@@ -11,6 +11,7 @@ from accounts.models import User
 from core.audit import audit_record, audited_save, snapshot
 from core.models import AuditEntry
 
+from .decisions import organism_transition
 from .models import Membership, Organism
 
 INVITATION_SALT = "organisms.invitation"
@@ -142,33 +143,16 @@ def member_remove(*, membership: Membership, by: User) -> None:
     membership.delete()
 
 
-DECISIONS = {
-    # decision: (allowed from, new state, reason required, French verb for the email)
-    "approve": ({"pending", "rejected"}, Organism.ApprovalState.APPROVED, False, "validé"),
-    "reject": ({"pending"}, Organism.ApprovalState.REJECTED, True, "refusé"),
-    "suspend": ({"approved"}, Organism.ApprovalState.SUSPENDED, True, "suspendu"),
-    "reinstate": ({"suspended"}, Organism.ApprovalState.APPROVED, False, "rétabli"),
-}
-
-
-class DecisionError(Exception):
-    pass
-
-
 @transaction.atomic
 def organism_decide(*, organism: Organism, decision: str, reason: str, by: User, portal_url: str = "") -> Organism:
-    """Approve, reject, suspend or reinstate an organisation; audited and told to it by email. A suspended
-    organisation's sessions leave public search at once (the search reads the approval state)."""
+    """Approve, reject, suspend or reinstate an organisation (as `organisms.decisions` allows); audited and told to it
+    by email. A suspended organisation's sessions leave public search at once (the search reads the approval
+    state)."""
     from django.core.mail import EmailMessage
     from django.utils import timezone
 
-    if decision not in DECISIONS:
-        raise DecisionError("Décision inconnue.")
-    allowed, state, needs_reason, verb = DECISIONS[decision]
-    if organism.approval_state not in allowed:
-        raise DecisionError(f"Impossible : l'organisme est « {organism.get_approval_state_display()} ».")
-    if needs_reason and not reason.strip():
-        raise DecisionError("Indiquez le motif : il est communiqué à l'organisme.")
+    transition = organism_transition(state=organism.approval_state, decision=decision, reason=reason)
+    state, verb = transition.target, transition.told_as
     before = snapshot(organism)
     organism.approval_state = state
     organism.approval_changed_at = timezone.now()

@@ -10,14 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from catalogue.decisions import LabelDecision, LabelError
 from catalogue.models import Action, ActionLabel, Programme
-from catalogue.services import LabelError, label_decide, label_grant_direct, programme_save
+from catalogue.services import label_decide, label_grant_direct, programme_save
 from core.models import AuditEntry
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Sheet, csv_bytes, xlsx_bytes
 from exchange.lheo_export import ExportScope
 from exchange.views import lheo_download
+from organisms.decisions import DecisionError
 from organisms.models import Organism
-from organisms.services import DecisionError, organism_decide
+from organisms.services import organism_decide
 
 from .dashboard import Filters, Table, region_dashboard, table_by_slug
 from .forms import (
@@ -243,8 +245,9 @@ def label_detail(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            label_decide(
-                label=label,
+            label = label_decide(
+                action=label.action,
+                programme=label.programme,
                 decision=data["decision"],
                 by=request.user,
                 reason=data["reason"],
@@ -267,7 +270,13 @@ def label_withdraw(request, pk):
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
-            label_decide(label=label, decision="withdraw", by=request.user, reason=form.cleaned_data["reason"])
+            label_decide(
+                action=label.action,
+                programme=label.programme,
+                decision=LabelDecision.WITHDRAW,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
         except LabelError as error:
             form.add_error(None, str(error))
         else:
