@@ -163,14 +163,13 @@ def organism_decision(request, slug):
                 reason=form.cleaned_data["reason"],
                 by=request.user,
                 portal_url=request.build_absolute_uri(reverse("backoffice:dashboard")),
+                request=request,
             )
         except DecisionError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(
-                request,
-                f"{organism.usual_name} : {organism.get_approval_state_display().lower()}. L'organisme est prévenu par courriel.",
-            )
+            # Whether the organisation's email left is said after commit, by organism_decide.
+            messages.success(request, f"{organism.usual_name} : {organism.get_approval_state_display().lower()}.")
             return redirect("region:organism_detail", slug=organism.slug)
     return render(request, "region/organism_detail.html", organism_context(request, organism, form), status=200)
 
