@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from catalogue.decisions import LabelDecision, LabelError
 from catalogue.models import Action, ActionLabel, Programme
 from catalogue.services import label_decide, label_grant_direct, programme_save
+from core.audit import readable_changes
 from core.models import AuditEntry
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Sheet, csv_bytes, xlsx_bytes
 from exchange.lheo_export import ExportScope
@@ -144,10 +145,19 @@ def organism_context(request, organism, form) -> dict:
         .select_related("formation")
         .annotate(n_sessions=Count("sessions"))
         .order_by("formation__title"),
-        "decisions": AuditEntry.objects.filter(organism=organism, verb=AuditEntry.Verb.DECISION).order_by(
-            "-created_at"
-        )[:50],
+        "decisions": with_readable_changes(
+            AuditEntry.objects.filter(organism=organism, verb=AuditEntry.Verb.DECISION)
+            .select_related("content_type")
+            .order_by("-created_at")[:50]
+        ),
     }
+
+
+def with_readable_changes(entries) -> list[AuditEntry]:
+    entries = list(entries)
+    for entry in entries:
+        entry.readable_changes = readable_changes(entry)
+    return entries
 
 
 @require_POST
@@ -226,8 +236,10 @@ def label_context(request, label, form=None, withdraw_form=None) -> dict:
         "audiences": list(action.audiences.all()),
         "funders": list(action.funders.all()),
         "sessions": action.sessions.filter(is_published=True).order_by("start_date")[:20],
-        "history": AuditEntry.objects.filter(object_id=str(label.pk), content_type__model="actionlabel").order_by(
-            "-created_at"
+        "history": with_readable_changes(
+            AuditEntry.objects.filter(object_id=str(label.pk), content_type__model="actionlabel")
+            .select_related("content_type")
+            .order_by("-created_at")
         ),
     }
 

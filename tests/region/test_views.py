@@ -70,6 +70,7 @@ def test_suspension_needs_a_reason_and_hides_sessions_until_reinstated(
     assert found() == 1
     page = client.get(reverse("region:organism_detail", args=[organism.slug])).content.decode()
     assert "Sessions fictives signalées par des conseillers." in page  # the decision is visible on the object
+    assert "(état de validation : Validé → Suspendu)" in page  # in French
 
 
 def test_rejection_only_from_pending(client, administrator):
