@@ -75,6 +75,6 @@ def mail_on_commit(mail: Mail, *, request=None, sent_message: str = "", failure_
                 fail_silently=True,
             )
         elif sent_message:
-            messages.info(request, sent_message, fail_silently=True)
+            messages.success(request, sent_message, fail_silently=True)
 
     transaction.on_commit(deliver)

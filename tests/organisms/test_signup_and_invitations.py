@@ -170,6 +170,9 @@ def test_an_invitation_dies_with_its_sender_s_rights(client, member_a, organism_
 
 @pytest.mark.django_db(transaction=True)  # real commits: the email leaves when the request's transaction commits
 def test_a_mail_server_outage_keeps_the_invitation_and_says_so(client, member_a, organism_a, caplog):
+    from django.db import connection
+
+    assert connection.settings_dict["ATOMIC_REQUESTS"]  # the warning is added when the request's transaction commits
     client.force_login(member_a)
     with smtp_outage():
         response = client.post(reverse("backoffice:member_invite"), {"email": "nouvelle@example.org"})
