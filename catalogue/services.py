@@ -2,6 +2,12 @@
 
 from collections.abc import Iterable
 
+from django.utils import timezone
+
+from core.audit import audit_record, audited_save, snapshot, stored_snapshot
+from core.models import AuditEntry
+
+from .decisions import NO_LABEL, LabelDecision, label_transition
 from .models import Action
 from .search.text import document_fields, lexicon_add
 
@@ -52,41 +58,17 @@ def action_document(action: Action, *, job_titles: list[str] | None = None) -> d
     )
 
 
-def _audited_save(*, obj, before: dict, by, organism, verb=None) -> None:
-    """Validates and saves `obj`, then records what changed."""
-    from core.audit import audit_record, diff, snapshot
-    from core.models import AuditEntry
-
-    obj.full_clean()
-    obj.save()
-    changes = diff(before, snapshot(obj))
-    if before and not changes:
-        return
-    audit_record(
-        actor=by,
-        verb=verb or (AuditEntry.Verb.UPDATE if before else AuditEntry.Verb.CREATE),
-        obj=obj,
-        organism=organism,
-        changes=changes,
-    )
-
-
 def formation_save(*, formation, data: dict, rome_codes=None, by) -> None:
     """Creates or updates a formation of `formation.organism`; its actions' search documents follow."""
-    from core.audit import snapshot
-
-    before = snapshot(type(formation).objects.get(pk=formation.pk)) if formation.pk else {}
+    before = stored_snapshot(formation)
     for name, value in data.items():
         setattr(formation, name, value)
-    _audited_save(obj=formation, before=before, by=by, organism=formation.organism)
+    audited_save(formation, by=by, before=before, organism=formation.organism)
     if rome_codes is not None:
         previous = sorted(formation.rome_codes.values_list("code", flat=True))
         formation.rome_codes.set(rome_codes)
         current = sorted(code.code for code in rome_codes)
         if previous != current and before:
-            from core.audit import audit_record
-            from core.models import AuditEntry
-
             audit_record(
                 actor=by,
                 verb=AuditEntry.Verb.UPDATE,
@@ -99,16 +81,13 @@ def formation_save(*, formation, data: dict, rome_codes=None, by) -> None:
 
 def action_save(*, action, data: dict, audiences=None, funders=None, by) -> None:
     """Creates or updates an action; audiences and funders (lists of codes) replace the current ones."""
-    from core.audit import audit_record, snapshot
-    from core.models import AuditEntry
-
     from .models import ActionAudience, ActionFunder
 
-    before = snapshot(type(action).objects.get(pk=action.pk)) if action.pk else {}
+    before = stored_snapshot(action)
     for name, value in data.items():
         setattr(action, name, value)
     organism = action.formation.organism
-    _audited_save(obj=action, before=before, by=by, organism=organism)
+    audited_save(action, by=by, before=before, organism=organism)
     for model, codes, label in ((ActionAudience, audiences, "audiences"), (ActionFunder, funders, "funders")):
         if codes is None:
             continue
@@ -128,121 +107,89 @@ def action_save(*, action, data: dict, audiences=None, funders=None, by) -> None
 
 
 def action_set_published(*, action, published: bool, by) -> None:
-    from core.audit import snapshot
-
     before = snapshot(action)
     action.is_published = published
-    _audited_save(obj=action, before=before, by=by, organism=action.formation.organism)
+    audited_save(action, by=by, before=before, organism=action.formation.organism)
 
 
 def place_add(*, place, by) -> None:
-    _audited_save(obj=place, before={}, by=by, organism=place.action.formation.organism)
+    audited_save(place, by=by, before={}, organism=place.action.formation.organism)
 
 
-class LabelError(Exception):
-    pass
+def label_decide(
+    *,
+    action,
+    programme,
+    decision: str,
+    by,
+    reason: str = "",
+    justification: str = "",
+    valid_from=None,
+    valid_until=None,
+    checks=(),
+):
+    """Takes a decision on the action's label under the programme, as `catalogue.decisions` allows: the
+    organisation's request (with its justification), staff's grant (with validity dates) or refusal of it, the
+    withdrawal of a granted label, or staff's direct labelling. Audited; the decision's reason goes to the
+    organisation."""
+    from .models import ActionLabel
+
+    label = ActionLabel.objects.filter(action=action, programme=programme).first()
+    transition = label_transition(
+        state=label.state if label else NO_LABEL, decision=decision, programme_name=programme.name, reason=reason
+    )
+    label = label or ActionLabel(action=action, programme=programme)
+    before = snapshot(label) if label.pk else {}
+    label.state = transition.target
+    if decision == LabelDecision.REQUEST:
+        label.justification = justification
+        label.requested_at = timezone.now()
+        label.decided_at = label.decided_by = label.valid_from = label.valid_until = None
+        label.decision_reason = ""
+        verb, reason, extra = AuditEntry.Verb.CREATE, justification, None
+    else:
+        if transition.target == ActionLabel.State.GRANTED:
+            label.valid_from, label.valid_until = valid_from, valid_until
+        elif transition.target == ActionLabel.State.WITHDRAWN:
+            label.valid_until = timezone.localdate()
+        label.decision_reason = reason
+        label.decided_at, label.decided_by = timezone.now(), by
+        verb, extra = AuditEntry.Verb.DECISION, {"criteres_verifies": [None, list(checks)]}
+    audited_save(
+        label,
+        by=by,
+        before=before,
+        organism=action.formation.organism,
+        verb=verb,
+        reason=reason,
+        extra_changes=extra,
+    )
+    return label
 
 
 def label_request(*, action, programme, justification: str, by):
     """An organisation asks for a label; a refused or withdrawn label may be asked again."""
-    from django.utils import timezone
-
-    from core.audit import audit_record
-    from core.models import AuditEntry
-
-    from .models import ActionLabel
-
-    label = ActionLabel.objects.filter(action=action, programme=programme).first()
-    if label is not None and label.state in (ActionLabel.State.REQUESTED, ActionLabel.State.GRANTED):
-        raise LabelError(f"Cette action a déjà un label {programme.name} {label.get_state_display().lower()}.")
-    label = label or ActionLabel(action=action, programme=programme)
-    label.state = ActionLabel.State.REQUESTED
-    label.justification = justification
-    label.requested_at = timezone.now()
-    label.decided_at = label.decided_by = label.valid_from = label.valid_until = None
-    label.decision_reason = ""
-    label.full_clean()
-    label.save()
-    audit_record(
-        actor=by,
-        verb=AuditEntry.Verb.CREATE,
-        obj=label,
-        organism=action.formation.organism,
-        changes={"state": [None, label.state]},
-        reason=justification,
+    return label_decide(
+        action=action, programme=programme, decision=LabelDecision.REQUEST, justification=justification, by=by
     )
-    return label
-
-
-def label_decide(
-    *, label, decision: str, by, reason: str = "", valid_from=None, valid_until=None, checks=(), direct: bool = False
-):
-    """A region agent grants (with validity dates), refuses (with a reason) or withdraws (with a reason) a label.
-    Granting or refusing answers a request (or is a direct labelling by staff); withdrawing ends a granted label."""
-    from django.utils import timezone
-
-    from core.audit import audit_record
-    from core.models import AuditEntry
-
-    from .models import ActionLabel
-
-    before = label.state
-    before_dates = [d.isoformat() if d else None for d in (label.valid_from, label.valid_until)]
-    if decision in ("grant", "refuse") and not direct and label.state != ActionLabel.State.REQUESTED:
-        raise LabelError(f"Ce label est déjà {label.get_state_display().lower()} : il n'y a pas de demande à décider.")
-    if decision == "grant":
-        label.state, label.valid_from, label.valid_until = ActionLabel.State.GRANTED, valid_from, valid_until
-    elif decision == "refuse":
-        label.state = ActionLabel.State.REFUSED
-    elif decision == "withdraw":
-        if label.state != ActionLabel.State.GRANTED:
-            raise LabelError("Seul un label accordé peut être retiré.")
-        label.state, label.valid_until = ActionLabel.State.WITHDRAWN, timezone.localdate()
-    else:
-        raise LabelError(f"Décision inconnue : {decision}")
-    if decision in ("refuse", "withdraw") and not reason.strip():
-        raise LabelError("Indiquez le motif de la décision : il est communiqué à l'organisme.")
-    label.decision_reason = reason
-    label.decided_at, label.decided_by = timezone.now(), by
-    label.full_clean()
-    label.save()
-    audit_record(
-        actor=by,
-        verb=AuditEntry.Verb.DECISION,
-        obj=label,
-        organism=label.action.formation.organism,
-        changes={
-            "state": [before, label.state],
-            "valid_from": [before_dates[0], label.valid_from.isoformat() if label.valid_from else None],
-            "valid_until": [before_dates[1], label.valid_until.isoformat() if label.valid_until else None],
-            "criteres_verifies": [None, list(checks)],
-        },
-        reason=reason,
-    )
-    return label
 
 
 def label_grant_direct(*, action, programme, valid_from, valid_until, by, reason: str = ""):
     """Staff label an action without a request from its organisation."""
-    from .models import ActionLabel
-
-    label, _ = ActionLabel.objects.get_or_create(
-        action=action, programme=programme, defaults={"state": ActionLabel.State.REQUESTED}
-    )
-    if label.state == ActionLabel.State.GRANTED:
-        raise LabelError(f"Cette action est déjà labellisée {programme.name}.")
     return label_decide(
-        label=label, decision="grant", by=by, reason=reason, valid_from=valid_from, valid_until=valid_until, direct=True
+        action=action,
+        programme=programme,
+        decision=LabelDecision.LABEL_DIRECTLY,
+        by=by,
+        reason=reason,
+        valid_from=valid_from,
+        valid_until=valid_until,
     )
 
 
 def programme_save(*, programme, data: dict, by):
-    from core.audit import snapshot
-
-    from .models import Programme
-
-    before = snapshot(Programme.objects.get(pk=programme.pk)) if programme.pk else {}
+    before = stored_snapshot(programme)
     for name, value in data.items():
         setattr(programme, name, value)
-    _audited_save(obj=programme, before=before, by=by, organism=None)
+    audited_save(programme, by=by, before=before, organism=None)
     return programme

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
 from .models import AuditEntry
 
@@ -68,16 +69,28 @@ def _actor(by):
 
 
 def audit_entry(
-    *, actor, verb: str, obj: models.Model, organism=None, changes: dict | None = None, reason: str = ""
+    *,
+    actor,
+    verb: str,
+    obj: models.Model,
+    organism=None,
+    changes: dict | None = None,
+    reason: str = "",
+    actor_label: str = "",
+    object_repr: str = "",
 ) -> AuditEntry:
-    """An entry, not saved: for `audit_records`."""
+    """An entry, not saved: for `audit_records`.
+
+    `actor_label` names who acted when no account did (a link received by email, a feed); `object_repr` spares
+    bulk writers the queries `str(obj)` may cost.
+    """
     return AuditEntry(
         actor=_actor(actor),
-        actor_label=getattr(actor, "email", "") or "",
+        actor_label=getattr(actor, "email", "") or actor_label,
         verb=verb,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=str(obj.pk),
-        object_repr=str(obj)[:255],
+        object_repr=(object_repr or str(obj))[:255],
         organism=organism,
         changes=changes or {},
         reason=reason,
@@ -85,9 +98,25 @@ def audit_entry(
 
 
 def audit_record(
-    *, actor, verb: str, obj: models.Model, organism=None, changes: dict | None = None, reason: str = ""
+    *,
+    actor,
+    verb: str,
+    obj: models.Model,
+    organism=None,
+    changes: dict | None = None,
+    reason: str = "",
+    actor_label: str = "",
 ) -> AuditEntry:
-    entry = audit_entry(actor=actor, verb=verb, obj=obj, organism=organism, changes=changes, reason=reason)
+    """Records one entry at once."""
+    entry = audit_entry(
+        actor=actor,
+        verb=verb,
+        obj=obj,
+        organism=organism,
+        changes=changes,
+        reason=reason,
+        actor_label=actor_label,
+    )
     entry.save()
     return entry
 
@@ -149,3 +178,42 @@ def audited_save(
             reason=reason,
         )
     return Saved(created=created, changes=changes)
+
+
+def readable_changes(entry) -> list[tuple[str, str, str]]:
+    """(field label, before, after) in French: verbose names, labels of code lists, dates as dd/mm/yyyy, booleans
+    as oui/non."""
+    model = entry.content_type.model_class()
+
+    def field(name):
+        try:
+            return model._meta.get_field(name.removesuffix("_id"))
+        except Exception:
+            return None
+
+    def label(name):
+        found = field(name)
+        return str(found.verbose_name) if found is not None else name.replace("_", " ")
+
+    def value(v, name):
+        choices = dict(getattr(field(name), "flatchoices", None) or ())
+        if isinstance(v, str | int) and not isinstance(v, bool) and v in choices:
+            return str(choices[v])
+        if v is None or v == "":
+            return "(vide)"
+        if isinstance(v, bool):
+            return "oui" if v else "non"
+        if isinstance(v, str):
+            for parse, fmt in ((datetime.fromisoformat, "%d/%m/%Y %H:%M"), (date.fromisoformat, "%d/%m/%Y")):
+                try:
+                    parsed = parse(v)
+                except ValueError:
+                    continue
+                if isinstance(parsed, datetime):
+                    parsed = timezone.localtime(parsed) if timezone.is_aware(parsed) else parsed
+                return parsed.strftime(fmt)
+        if isinstance(v, list):
+            return ", ".join(str(item) for item in v) or "(vide)"
+        return str(v)
+
+    return [(label(name), value(values[0], name), value(values[1], name)) for name, values in entry.changes.items()]

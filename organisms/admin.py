@@ -2,8 +2,9 @@ from django.contrib import admin
 
 from catalogue.admin import SearchDocumentsAdmin
 from catalogue.models import Action
+from core.admin import AuditedModelAdmin
 
-from .models import Membership, Organism
+from .models import Invitation, Membership, Organism
 
 
 class MembershipInline(admin.TabularInline):
@@ -33,3 +34,12 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "organism__usual_name", "organism__siret"]
     list_select_related = ["user", "organism"]
     autocomplete_fields = ["user", "organism"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(AuditedModelAdmin):
+    list_display = ["email", "organism", "state", "sent_at", "invited_by"]
+    list_filter = ["state"]
+    search_fields = ["email", "organism__usual_name", "organism__siret"]
+    list_select_related = ["organism", "invited_by"]
+    autocomplete_fields = ["organism", "invited_by"]

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -106,3 +108,61 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.organism} ({self.get_role_display()})"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now):
+        """Invitations waiting for their person, whose link has not expired."""
+        return self.filter(
+            state=Invitation.State.PENDING, sent_at__gte=now - timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+        )
+
+
+class Invitation(models.Model):
+    """An address invited by an administrator to join an organisation; the emailed link carries its signed id."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "En attente"
+        ACCEPTED = "accepted", "Acceptée"
+        REVOKED = "revoked", "Annulée"
+
+    objects = InvitationQuerySet.as_manager()
+
+    organism = models.ForeignKey(
+        Organism, verbose_name="organisme", on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField("adresse invitée")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="invitée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    state = models.CharField("état", max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    sent_at = models.DateTimeField("envoyée le")  # the latest sending: its link expires INVITATION_MAX_AGE_DAYS later
+    accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
+    revoked_at = models.DateTimeField("annulée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "invitation à rejoindre un organisme"
+        verbose_name_plural = "invitations à rejoindre un organisme"
+        constraints = [
+            # Inviting an address again sends its pending invitation again. The index also serves the members
+            # page's list of an organisation's pending invitations.
+            models.UniqueConstraint(
+                fields=["organism", "email"],
+                condition=Q(state="pending"),
+                name="invitation_one_pending_per_address",
+                violation_error_message="Une invitation attend déjà cette adresse.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invitation de {self.email} à rejoindre {self.organism}"
+
+    @property
+    def expires_at(self):
+        return self.sent_at + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)

@@ -1,17 +1,19 @@
 """Organisation sign-up, invitations and memberships (keyword-only services, audited)."""
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
-from core.audit import audit_record
+from core.audit import audit_record, audited_save, snapshot
+from core.mail import mail_on_commit, mail_render
 from core.models import AuditEntry
 
-from .models import Membership, Organism
+from .decisions import organism_transition
+from .models import Invitation, Membership, Organism
 
 INVITATION_SALT = "organisms.invitation"
 
@@ -40,10 +42,8 @@ def organism_signup(*, data: dict, commune) -> tuple[User, Organism]:
         website=data.get("website", ""),
         approval_state=Organism.ApprovalState.PENDING,
     )
-    organism.full_clean()
-    organism.save()
+    audited_save(organism, by=user, before={}, organism=organism)
     Membership.objects.create(user=user, organism=organism, role=Membership.Role.ADMIN)
-    audit_record(actor=user, verb=AuditEntry.Verb.CREATE, obj=organism, organism=organism, changes={})
     return user, organism
 
 
@@ -56,18 +56,38 @@ def unique_slug(name: str) -> str:
     return slug
 
 
-@dataclass(frozen=True)
-class Invitation:
-    organism: Organism
-    email: str
-    issued_at: float = 0.0
+def invitation_token(invitation: Invitation) -> str:
+    """The signed, dated id of an invitation: its link expires INVITATION_MAX_AGE_DAYS after this sending."""
+    return signing.dumps({"i": invitation.pk}, salt=INVITATION_SALT)
 
 
-def invitation_token(*, organism: Organism, email: str, by: User) -> str:
-    """A signed invitation for one address to join one organisation, dated so that a later removal voids it."""
-    import time
-
-    return signing.dumps({"o": organism.pk, "e": email.lower(), "by": by.pk, "t": time.time()}, salt=INVITATION_SALT)
+@transaction.atomic
+def invitation_send(*, organism: Organism, email: str, by: User, base_url: str, request=None) -> Invitation:
+    """Invites an address to join the organisation: a pending invitation (the one already waiting for this address
+    is sent again) and, after commit, an email with its link. With `request`, the administrator is told if the
+    email could not leave."""
+    email = email.lower()
+    invitation = organism.invitations.filter(state=Invitation.State.PENDING, email=email).first()
+    invitation = invitation or Invitation(organism=organism, email=email)
+    before = snapshot(invitation) if invitation.pk else {}
+    invitation.invited_by = by
+    invitation.sent_at = timezone.now()
+    audited_save(invitation, by=by, before=before, organism=organism)
+    link = base_url.rstrip("/") + reverse("invitation_accept", args=[invitation_token(invitation)])
+    context = {
+        "organism": organism,
+        "inviter": by.get_full_name() or by.email,
+        "link": link,
+        "days": settings.INVITATION_MAX_AGE_DAYS,
+    }
+    mail_on_commit(
+        mail_render("organisms/email/invitation", context, to=[email]),
+        request=request,
+        sent_message=f"Invitation envoyée à {email}.",
+        failure_message=f"L'invitation est enregistrée, mais le courriel à {email} n'a pas pu partir : "
+        "renvoyez-la plus tard depuis cette page.",
+    )
+    return invitation
 
 
 class InvitationError(Exception):
@@ -75,6 +95,7 @@ class InvitationError(Exception):
 
 
 def invitation_read(token: str) -> Invitation:
+    """The invitation of an emailed link, if it may still be accepted; InvitationError (French) says why not."""
     try:
         data = signing.loads(token, salt=INVITATION_SALT, max_age=settings.INVITATION_MAX_AGE_DAYS * 86400)
     except signing.SignatureExpired as exc:
@@ -83,47 +104,54 @@ def invitation_read(token: str) -> Invitation:
         ) from exc
     except signing.BadSignature as exc:
         raise InvitationError("Ce lien d'invitation n'est pas valide.") from exc
-    organism = Organism.objects.filter(pk=data["o"]).first()
-    if organism is None:
+    if "i" not in data:  # a link sent before invitations were recorded
+        raise InvitationError("Ce lien d'invitation n'est plus valable : demandez-en un nouveau à l'organisme.")
+    invitation = Invitation.objects.select_related("organism").filter(pk=data["i"]).first()
+    if invitation is None:
         raise InvitationError("Cet organisme n'existe plus.")
+    if invitation.state == Invitation.State.REVOKED:
+        raise InvitationError("Cette invitation a été annulée : demandez-en une nouvelle à l'organisme.")
+    if invitation.state == Invitation.State.ACCEPTED:
+        raise InvitationError(
+            "Cette invitation a déjà été acceptée : connectez-vous pour accéder à l'espace de l'organisme."
+        )
+    organism = invitation.organism
     if organism.approval_state in (Organism.ApprovalState.REJECTED, Organism.ApprovalState.SUSPENDED):
         raise InvitationError("Cet organisme ne peut pas accueillir de nouveaux membres pour le moment.")
-    if not organism.memberships.filter(user_id=data.get("by"), role=Membership.Role.ADMIN).exists():
+    if not organism.memberships.filter(user_id=invitation.invited_by_id, role=Membership.Role.ADMIN).exists():
         raise InvitationError(
             "Cette invitation n'est plus valable : la personne qui l'a envoyée n'administre plus l'organisme."
         )
-    issued_at = data.get("t", 0.0)
-    from datetime import UTC, datetime
-
-    removed = AuditEntry.objects.filter(
-        organism=organism,
-        verb=AuditEntry.Verb.DELETE,
-        content_type__model="membership",
-        changes__membre=[data["e"], None],
-        created_at__gte=datetime.fromtimestamp(issued_at, tz=UTC),
-    ).exists()
-    if removed:
-        raise InvitationError("Cette invitation a été annulée : demandez-en une nouvelle à l'organisme.")
-    return Invitation(organism=organism, email=data["e"], issued_at=issued_at)
+    return invitation
 
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """The invited person joins the organisation; the invitation is used."""
     if user.kind == User.Kind.JOBSEEKER:
         user.kind = User.Kind.ORGANISM_MEMBER
         user.save(update_fields=["kind"])
-    membership, created = Membership.objects.get_or_create(
-        user=user, organism=invitation.organism, defaults={"role": Membership.Role.MEMBER}
-    )
-    if created:
-        audit_record(
-            actor=user,
-            verb=AuditEntry.Verb.CREATE,
-            obj=membership,
+    membership = Membership.objects.filter(user=user, organism=invitation.organism).first()
+    if membership is None:
+        membership = Membership(user=user, organism=invitation.organism, role=Membership.Role.MEMBER)
+        audited_save(
+            membership,
+            by=user,
+            before={},
             organism=invitation.organism,
-            changes={"membre": [None, user.email]},
+            extra_changes={"membre": [None, user.email]},
         )
+    before = snapshot(invitation)
+    invitation.state, invitation.accepted_at = Invitation.State.ACCEPTED, timezone.now()
+    audited_save(invitation, by=user, before=before, organism=invitation.organism)
     return membership
+
+
+def invitation_revoke(*, invitation: Invitation, by: User) -> None:
+    """An invitation that may no longer be accepted: its link says so."""
+    before = snapshot(invitation)
+    invitation.state, invitation.revoked_at = Invitation.State.REVOKED, timezone.now()
+    audited_save(invitation, by=by, before=before, organism=invitation.organism)
 
 
 class MembershipError(Exception):
@@ -132,6 +160,7 @@ class MembershipError(Exception):
 
 @transaction.atomic
 def member_remove(*, membership: Membership, by: User) -> None:
+    """A member leaves the organisation; the invitations of their address, waiting or used, are revoked with them."""
     admins = membership.organism.memberships.filter(role=Membership.Role.ADMIN)
     if membership.role == Membership.Role.ADMIN and admins.count() == 1:
         raise MembershipError("L'organisme doit garder au moins un administrateur.")
@@ -143,59 +172,39 @@ def member_remove(*, membership: Membership, by: User) -> None:
         changes={"membre": [membership.user.email, None]},
     )
     membership.delete()
-
-
-DECISIONS = {
-    # decision: (allowed from, new state, reason required, French verb for the email)
-    "approve": ({"pending", "rejected"}, Organism.ApprovalState.APPROVED, False, "validé"),
-    "reject": ({"pending"}, Organism.ApprovalState.REJECTED, True, "refusé"),
-    "suspend": ({"approved"}, Organism.ApprovalState.SUSPENDED, True, "suspendu"),
-    "reinstate": ({"suspended"}, Organism.ApprovalState.APPROVED, False, "rétabli"),
-}
-
-
-class DecisionError(Exception):
-    pass
+    invitations = membership.organism.invitations.filter(
+        email__iexact=membership.user.email, state__in=[Invitation.State.PENDING, Invitation.State.ACCEPTED]
+    )
+    for invitation in invitations.select_related("organism"):
+        invitation_revoke(invitation=invitation, by=by)
 
 
 @transaction.atomic
-def organism_decide(*, organism: Organism, decision: str, reason: str, by: User, portal_url: str = "") -> Organism:
-    """Approve, reject, suspend or reinstate an organisation; audited and told to it by email. A suspended
+def organism_decide(
+    *, organism: Organism, decision: str, reason: str, by: User, portal_url: str = "", request=None
+) -> Organism:
+    """Approve, reject, suspend or reinstate an organisation (as `organisms.decisions` allows); audited and told to it
+    by email after commit (with `request`, staff are told if the email could not leave). A suspended
     organisation's sessions leave public search at once (the search reads the approval state)."""
-    from django.core.mail import EmailMessage
-    from django.utils import timezone
-
-    if decision not in DECISIONS:
-        raise DecisionError("Décision inconnue.")
-    allowed, state, needs_reason, verb = DECISIONS[decision]
-    if organism.approval_state not in allowed:
-        raise DecisionError(f"Impossible : l'organisme est « {organism.get_approval_state_display()} ».")
-    if needs_reason and not reason.strip():
-        raise DecisionError("Indiquez le motif : il est communiqué à l'organisme.")
-    before = organism.approval_state
-    organism.approval_state = state
+    transition = organism_transition(state=organism.approval_state, decision=decision, reason=reason)
+    before = snapshot(organism)
+    organism.approval_state = transition.target
     organism.approval_changed_at = timezone.now()
-    organism.save(update_fields=["approval_state", "approval_changed_at", "updated_at"])
-    audit_record(
-        actor=by,
-        verb=AuditEntry.Verb.DECISION,
-        obj=organism,
-        organism=organism,
-        changes={"approval_state": [before, state]},
-        reason=reason,
+    audited_save(organism, by=by, before=before, organism=organism, verb=AuditEntry.Verb.DECISION, reason=reason)
+    context = {
+        "organism": organism,
+        "told_as": transition.told_as,
+        "reason": reason,
+        "visible": organism.approval_state == Organism.ApprovalState.APPROVED,
+        "hidden": organism.approval_state == Organism.ApprovalState.SUSPENDED,
+        "portal_url": portal_url,
+    }
+    recipients = [m.user.email for m in organism.memberships.select_related("user")] + [organism.email]
+    mail_on_commit(
+        mail_render("organisms/email/decision", context, to=recipients),
+        request=request,
+        sent_message="L'organisme est prévenu par courriel.",
+        failure_message="La décision est enregistrée, mais le courriel à l'organisme n'a pas pu partir : "
+        "prévenez-le autrement.",
     )
-    recipients = sorted({m.user.email for m in organism.memberships.select_related("user")} | ({organism.email} - {""}))
-    if recipients:
-        body = f"Bonjour,\n\nLa Région a {verb} l'organisme {organism.usual_name} sur le catalogue régional des formations."
-        if reason:
-            body += f"\n\nMotif : {reason}"
-        if state == Organism.ApprovalState.APPROVED:
-            body += "\n\nSes sessions publiées sont désormais visibles des conseillers et du public."
-        elif state == Organism.ApprovalState.SUSPENDED:
-            body += "\n\nSes sessions ne sont plus visibles dans la recherche tant que la suspension dure."
-        if portal_url:
-            body += f"\n\nVotre espace : {portal_url}"
-        EmailMessage(
-            subject=f"[Catalogue des formations] {organism.usual_name} : organisme {verb}", body=body, to=recipients
-        ).send()
     return organism

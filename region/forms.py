@@ -3,8 +3,9 @@
 from django import forms
 
 from catalogue.choices import Audience, Axis
-from catalogue.models import Department, Programme
-from organisms.services import DECISIONS
+from catalogue.decisions import LABEL_TRANSITIONS, REQUEST_ANSWERS, LabelDecision
+from catalogue.models import ActionLabel, Department, Programme
+from organisms.decisions import ORGANISM_TRANSITIONS, REASON_MISSING, organism_decisions
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -35,10 +36,9 @@ class DashboardFilterForm(forms.Form):
 
 
 class OrganismDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label="Décision",
-        choices=[("approve", "Valider"), ("reject", "Refuser"), ("suspend", "Suspendre"), ("reinstate", "Rétablir")],
-    )
+    """The decisions the organisation's state allows (organisms.decisions)."""
+
+    decision = forms.ChoiceField(label="Décision")
     reason = forms.CharField(
         label="Motif",
         required=False,
@@ -49,16 +49,14 @@ class OrganismDecisionForm(forms.Form):
     def __init__(self, *args, organism, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["decision"].choices = [
-            (value, label)
-            for value, label in self.fields["decision"].choices
-            if organism.approval_state in DECISIONS[value][0]
+            (decision.value, decision.label) for decision in organism_decisions(organism.approval_state)
         ]
 
     def clean(self):
         cleaned = super().clean()
         decision = cleaned.get("decision")
-        if decision and DECISIONS[decision][2] and not cleaned.get("reason", "").strip():
-            self.add_error("reason", "Indiquez le motif : il est communiqué à l'organisme.")
+        if decision and ORGANISM_TRANSITIONS[decision].reason_required and not cleaned.get("reason", "").strip():
+            self.add_error("reason", REASON_MISSING)
         return cleaned
 
 
@@ -123,7 +121,11 @@ class ProgrammeForm(forms.ModelForm):
 
 
 class LabelDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label="Décision", choices=[("grant", "Labelliser"), ("refuse", "Refuser")])
+    """Staff's answer to a label request (catalogue.decisions)."""
+
+    decision = forms.ChoiceField(
+        label="Décision", choices=[(decision.value, decision.label) for decision in REQUEST_ANSWERS]
+    )
     checks = forms.MultipleChoiceField(label="Critères vérifiés", required=False, widget=forms.CheckboxSelectMultiple)
     valid_from = forms.DateField(label="Label valable à partir du", required=False, widget=DATE)
     valid_until = forms.DateField(label="jusqu'au", required=False, widget=DATE)
@@ -137,12 +139,15 @@ class LabelDecisionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("decision") == "grant":
+        transition = LABEL_TRANSITIONS.get(cleaned.get("decision"))
+        if transition is None:
+            return cleaned
+        if transition.target == ActionLabel.State.GRANTED:
             if not cleaned.get("valid_from"):
                 self.add_error("valid_from", "Indiquez le début de validité du label.")
             elif cleaned.get("valid_until") and cleaned["valid_until"] < cleaned["valid_from"]:
                 self.add_error("valid_until", "La fin de validité doit suivre le début.")
-        if cleaned.get("decision") == "refuse" and not cleaned.get("reason", "").strip():
+        if transition.reason_required and not cleaned.get("reason", "").strip():
             self.add_error("reason", "Indiquez le motif du refus : il est communiqué à l'organisme.")
         return cleaned
 
@@ -153,7 +158,11 @@ class DirectLabelForm(forms.Form):
     )
     valid_from = forms.DateField(label="Label valable à partir du", widget=DATE)
     valid_until = forms.DateField(label="jusqu'au", required=False, widget=DATE)
-    reason = forms.CharField(label="Motif", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="Motif",
+        required=LABEL_TRANSITIONS[LabelDecision.LABEL_DIRECTLY].reason_required,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -163,4 +172,8 @@ class DirectLabelForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label="Motif du retrait", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="Motif du retrait",
+        required=LABEL_TRANSITIONS[LabelDecision.WITHDRAW].reason_required,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

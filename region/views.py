@@ -10,14 +10,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from catalogue.decisions import LabelDecision, LabelError
 from catalogue.models import Action, ActionLabel, Programme
-from catalogue.services import LabelError, label_decide, label_grant_direct, programme_save
+from catalogue.services import label_decide, label_grant_direct, programme_save
+from core.audit import readable_changes
 from core.models import AuditEntry
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Sheet, csv_bytes, xlsx_bytes
 from exchange.lheo_export import ExportScope
 from exchange.views import lheo_download
+from organisms.decisions import DecisionError
 from organisms.models import Organism
-from organisms.services import DecisionError, organism_decide
+from organisms.services import organism_decide
 
 from .dashboard import Filters, Table, region_dashboard, table_by_slug
 from .forms import (
@@ -142,10 +145,19 @@ def organism_context(request, organism, form) -> dict:
         .select_related("formation")
         .annotate(n_sessions=Count("sessions"))
         .order_by("formation__title"),
-        "decisions": AuditEntry.objects.filter(organism=organism, verb=AuditEntry.Verb.DECISION).order_by(
-            "-created_at"
-        )[:50],
+        "decisions": with_readable_changes(
+            AuditEntry.objects.filter(organism=organism, verb=AuditEntry.Verb.DECISION)
+            .select_related("content_type")
+            .order_by("-created_at")[:50]
+        ),
     }
+
+
+def with_readable_changes(entries) -> list[AuditEntry]:
+    entries = list(entries)
+    for entry in entries:
+        entry.readable_changes = readable_changes(entry)
+    return entries
 
 
 @require_POST
@@ -161,14 +173,13 @@ def organism_decision(request, slug):
                 reason=form.cleaned_data["reason"],
                 by=request.user,
                 portal_url=request.build_absolute_uri(reverse("backoffice:dashboard")),
+                request=request,
             )
         except DecisionError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(
-                request,
-                f"{organism.usual_name} : {organism.get_approval_state_display().lower()}. L'organisme est prévenu par courriel.",
-            )
+            # Whether the organisation's email left is said after commit, by organism_decide.
+            messages.success(request, f"{organism.usual_name} : {organism.get_approval_state_display().lower()}.")
             return redirect("region:organism_detail", slug=organism.slug)
     return render(request, "region/organism_detail.html", organism_context(request, organism, form), status=200)
 
@@ -225,8 +236,10 @@ def label_context(request, label, form=None, withdraw_form=None) -> dict:
         "audiences": list(action.audiences.all()),
         "funders": list(action.funders.all()),
         "sessions": action.sessions.filter(is_published=True).order_by("start_date")[:20],
-        "history": AuditEntry.objects.filter(object_id=str(label.pk), content_type__model="actionlabel").order_by(
-            "-created_at"
+        "history": with_readable_changes(
+            AuditEntry.objects.filter(object_id=str(label.pk), content_type__model="actionlabel")
+            .select_related("content_type")
+            .order_by("-created_at")
         ),
     }
 
@@ -243,8 +256,9 @@ def label_detail(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            label_decide(
-                label=label,
+            label = label_decide(
+                action=label.action,
+                programme=label.programme,
                 decision=data["decision"],
                 by=request.user,
                 reason=data["reason"],
@@ -267,7 +281,13 @@ def label_withdraw(request, pk):
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
-            label_decide(label=label, decision="withdraw", by=request.user, reason=form.cleaned_data["reason"])
+            label_decide(
+                action=label.action,
+                programme=label.programme,
+                decision=LabelDecision.WITHDRAW,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
         except LabelError as error:
             form.add_error(None, str(error))
         else:

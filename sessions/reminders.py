@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 
 from catalogue.choices import RecruitmentState
+from core.mail import mail_render, mail_send
 from organisms.models import Membership, Organism
 
 from .models import SessionReminder, TrainingSession
@@ -93,30 +93,23 @@ def due_digests(*, now: datetime, today: date) -> list[Digest]:
     return [d for d in by_organism.values() if d.recipients]
 
 
-def send_digest(*, digest: Digest, base_url: str, now: datetime) -> None:
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-
+def send_digest(*, digest: Digest, base_url: str, now: datetime) -> bool:
+    """Sends the digest and, once it has left, records its sessions as reminded for this period. False when it could
+    not leave (logged): nothing is recorded, so its sessions are in the next run's digest."""
     token = confirmation_token(organism=digest.organism, session_ids=[s.pk for s in digest.sessions])
-    link = base_url.rstrip("/") + reverse("sessions_confirm", args=[token])
-    body = render_to_string(
-        "sessions/email/freshness_digest.txt",
-        {
-            "organism": digest.organism,
-            "sessions": digest.sessions,
-            "link": link,
-            "days": settings.CONFIRMATION_LINK_MAX_AGE_DAYS,
-            "stale_after_days": settings.SESSION_STALE_AFTER_DAYS,
-            "dashboard": base_url.rstrip("/") + reverse("backoffice:dashboard"),
-        },
+    base = base_url.rstrip("/")
+    context = {
+        "organism": digest.organism,
+        "sessions": digest.sessions,
+        "link": base + reverse("sessions_confirm", args=[token]),
+        "days": settings.CONFIRMATION_LINK_MAX_AGE_DAYS,
+        "stale_after_days": settings.SESSION_STALE_AFTER_DAYS,
+        "dashboard": base + reverse("backoffice:dashboard"),
+    }
+    if not mail_send(mail_render("sessions/email/freshness_digest", context, to=digest.recipients)):
+        return False
+    SessionReminder.objects.bulk_create(
+        [SessionReminder(session=s, period=period_of(s), sent_at=now) for s in digest.sessions],
+        ignore_conflicts=True,
     )
-    with transaction.atomic():
-        SessionReminder.objects.bulk_create(
-            [SessionReminder(session=s, period=period_of(s), sent_at=now) for s in digest.sessions],
-            ignore_conflicts=True,
-        )
-        EmailMessage(
-            subject=f"[Catalogue des formations] {len(digest.sessions)} session(s) à confirmer pour {digest.organism.usual_name}",
-            body=body,
-            to=digest.recipients,
-        ).send()
+    return True

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from catalogue.choices import RecruitmentState
 from catalogue.models import new_public_id
-from core.audit import audit_record, diff, snapshot
+from core.audit import audit_entry, audit_records, audited_save, diff, snapshot, stored_snapshot
 from core.models import AuditEntry
 
 from .models import TrainingSession
@@ -15,20 +15,11 @@ from .models import TrainingSession
 
 def session_save(*, session: TrainingSession, data: dict, by, organism) -> TrainingSession:
     """Creates or updates a session: validated, confirmed now, audited."""
-    before = snapshot(TrainingSession.objects.get(pk=session.pk)) if session.pk else {}
+    before = stored_snapshot(session)
     for name, value in data.items():
         setattr(session, name, value)
     session.confirmed_at = timezone.now()
-    session.full_clean()
-    session.save()
-    changes = diff(before, snapshot(session))
-    audit_record(
-        actor=by,
-        verb=AuditEntry.Verb.UPDATE if before else AuditEntry.Verb.CREATE,
-        obj=session,
-        organism=organism,
-        changes=changes,
-    )
+    audited_save(session, by=by, before=before, organism=organism)
     return session
 
 
@@ -74,18 +65,14 @@ def sessions_bulk_update(*, sessions: list[TrainingSession], operation: str, by,
         entries.append((session, diff(before, snapshot(session))))
     TrainingSession.objects.bulk_update(sessions, ["confirmed_at", *changes], batch_size=500)
     TrainingSession.objects.filter(pk__in=[s.pk for s in sessions]).update(updated_at=now)
-    from django.contrib.contenttypes.models import ContentType
-
-    content_type = ContentType.objects.get_for_model(TrainingSession)
-    AuditEntry.objects.bulk_create(
+    audit_records(
         [
-            AuditEntry(
-                actor=by if by is not None and by.is_authenticated else None,
-                actor_label=getattr(by, "email", "") or via,
+            audit_entry(
+                actor=by,
+                actor_label=via,
                 verb=AuditEntry.Verb.UPDATE,
-                content_type=content_type,
-                object_id=str(session.pk),
-                object_repr=f"Session {session.public_id}",
+                obj=session,
+                object_repr=f"Session {session.public_id}",  # str(session) would read its formation
                 organism=organism,
                 changes=changes_of_session,
                 reason=via,
@@ -108,13 +95,5 @@ def outcome_save(*, session: TrainingSession, data: dict, by, organism):
     before = snapshot(outcome) if outcome.pk else {}
     for name, value in data.items():
         setattr(outcome, name, value)
-    outcome.full_clean()
-    outcome.save()
-    audit_record(
-        actor=by,
-        verb=AuditEntry.Verb.UPDATE if before else AuditEntry.Verb.CREATE,
-        obj=outcome,
-        organism=organism,
-        changes=diff(before, snapshot(outcome)),
-    )
+    audited_save(outcome, by=by, before=before, organism=organism)
     return outcome

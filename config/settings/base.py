@@ -121,7 +121,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Catalogue des formations] "
+# Every email of the portal, its own (core.mail) and allauth's, opens its subject with this.
+PORTAL_EMAIL_SUBJECT_PREFIX = "[Catalogue des formations] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = PORTAL_EMAIL_SUBJECT_PREFIX
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # An account whose verified email is on one of these domains (or their subdomains) is an adviser's at once;
 # others asking for adviser access wait for a region agent's decision.

@@ -4,8 +4,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from catalogue.decisions import LabelError
 from catalogue.models import Action, Formation, TrainingPlace
-from catalogue.services import LabelError, action_save, action_set_published, formation_save, label_request, place_add
+from catalogue.services import action_save, action_set_published, formation_save, label_request, place_add
 
 from ..permissions import organism_required
 from .offer_forms import ActionForm, FormationForm, LabelRequestForm, TrainingPlaceForm

@@ -29,4 +29,5 @@ urlpatterns = [
     path("membres/", members.members, name="members"),
     path("membres/inviter/", members.member_invite, name="member_invite"),
     path("membres/<int:pk>/retirer/", members.member_remove_view, name="member_remove"),
+    path("membres/invitations/<int:pk>/annuler/", members.invitation_revoke_view, name="invitation_revoke"),
 ]

@@ -1,8 +1,9 @@
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 from stdnum import luhn
 
-from organisms.models import Membership, Organism
+from organisms.models import Invitation, Membership, Organism
 from tests.accounts.factories import UserFactory
 
 
@@ -39,3 +40,17 @@ class MembershipFactory(DjangoModelFactory):
     user = factory.SubFactory(UserFactory, kind="organism_member")
     organism = factory.SubFactory(OrganismFactory)
     role = Membership.Role.ADMIN
+
+
+class InvitationFactory(DjangoModelFactory):
+    """A pending invitation, sent now by an administrator of its organisation."""
+
+    class Meta:
+        model = Invitation
+
+    organism = factory.SubFactory(OrganismFactory)
+    email = factory.Sequence(lambda n: f"invitee-{n}@example.org")
+    invited_by = factory.LazyAttribute(
+        lambda o: MembershipFactory(organism=o.organism, role=Membership.Role.ADMIN).user
+    )
+    sent_at = factory.LazyFunction(timezone.now)

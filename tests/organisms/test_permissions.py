@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 
 from organisms.backoffice.urls import urlpatterns as backoffice_patterns
-from organisms.models import Membership
+from organisms.models import Invitation, Membership
 from tests.catalogue.factories import ActionFactory, ActionLabelFactory, FormationFactory, TrainingPlaceFactory
-from tests.organisms.factories import MembershipFactory
+from tests.organisms.factories import InvitationFactory, MembershipFactory
 from tests.sessions.factories import TrainingSessionFactory
 
 PERSONAS = ["anonymous", "jobseeker", "adviser", "member_a", "member_b", "region_agent"]
@@ -38,6 +38,7 @@ MATRIX = {
     "members": {"args": lambda r: [], "GET": (200, 200)},
     "member_invite": {"args": lambda r: [], "GET": (405, 405), "POST": (302, 302)},
     "member_remove": {"args": lambda r: [r["colleague"].pk], "GET": (405, 405), "POST": (302, 404)},
+    "invitation_revoke": {"args": lambda r: [r["invitation"].pk], "GET": (405, 405), "POST": (302, 404)},
 }
 POST_DATA = {
     "sessions_bulk": lambda r: {"operation": "confirmer", "sessions": [r["session"].public_id]},
@@ -59,7 +60,14 @@ def records(organism_a, member_a, member_b):
     session = TrainingSessionFactory(action=action)
     ActionLabelFactory(action=action, granted=True)  # its sessions' results are asked for
     colleague = MembershipFactory(organism=organism_a, role=Membership.Role.MEMBER)
-    return {"formation": formation, "action": action, "session": session, "colleague": colleague}
+    invitation = InvitationFactory(organism=organism_a, invited_by=member_a)
+    return {
+        "formation": formation,
+        "action": action,
+        "session": session,
+        "colleague": colleague,
+        "invitation": invitation,
+    }
 
 
 def expected(name: str, method: str, persona: str):
@@ -100,6 +108,9 @@ def test_a_plain_member_cannot_invite_or_remove(client, records, organism_a):
     client.force_login(plain)
     assert client.post(reverse("backoffice:member_invite"), {"email": "x@example.org"}).status_code == 403
     assert client.post(reverse("backoffice:member_remove", args=[records["colleague"].pk])).status_code == 403
+    assert client.post(reverse("backoffice:invitation_revoke", args=[records["invitation"].pk])).status_code == 403
+    records["invitation"].refresh_from_db()
+    assert records["invitation"].state == Invitation.State.PENDING
     assert client.get(reverse("backoffice:dashboard")).status_code == 200
 
 

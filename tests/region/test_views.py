@@ -19,6 +19,7 @@ from sessions.models import SessionOutcome
 from tests.accounts.factories import UserFactory
 from tests.catalogue.factories import ActionFactory, ActionLabelFactory, FormationFactory, ProgrammeFactory
 from tests.organisms.factories import MembershipFactory, OrganismFactory
+from tests.outage import mail_failures, smtp_outage
 from tests.sessions.factories import TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,12 +37,13 @@ def found(**criteria) -> int:
     return search(Query(**criteria), today=timezone.localdate()).total
 
 
-def test_approval_emails_the_organisation_and_opens_search(client, administrator):
+def test_approval_emails_the_organisation_and_opens_search(client, administrator, django_capture_on_commit_callbacks):
     organism = OrganismFactory(pending=True, email="contact@atelier.example.org")
     MembershipFactory(organism=organism, user__email="sophie@atelier.example.org")
     TrainingSessionFactory(action=ActionFactory(formation__organism=organism))
     assert found() == 0
-    client.post(reverse("region:organism_decision", args=[organism.slug]), {"decision": "approve"})
+    with django_capture_on_commit_callbacks(execute=True):  # the email leaves when the request commits
+        client.post(reverse("region:organism_decision", args=[organism.slug]), {"decision": "approve"})
     organism.refresh_from_db()
     assert organism.approval_state == Organism.ApprovalState.APPROVED
     assert found() == 1
@@ -51,20 +53,24 @@ def test_approval_emails_the_organisation_and_opens_search(client, administrator
     assert entry.actor == administrator and entry.changes["approval_state"] == ["pending", "approved"]
 
 
-def test_suspension_needs_a_reason_and_hides_sessions_until_reinstated(client, administrator):
+def test_suspension_needs_a_reason_and_hides_sessions_until_reinstated(
+    client, administrator, django_capture_on_commit_callbacks
+):
     organism = OrganismFactory(email="contact@atelier.example.org")
     TrainingSessionFactory(action=ActionFactory(formation__organism=organism))
     url = reverse("region:organism_decision", args=[organism.slug])
     response = client.post(url, {"decision": "suspend", "reason": ""})
     assert "Indiquez le motif : il est communiqué à l&#x27;organisme." in response.content.decode()
     assert found() == 1
-    client.post(url, {"decision": "suspend", "reason": "Sessions fictives signalées par des conseillers."})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"decision": "suspend", "reason": "Sessions fictives signalées par des conseillers."})
     assert found() == 0  # at once
     assert "Motif : Sessions fictives signalées" in mail.outbox[-1].body
     client.post(url, {"decision": "reinstate"})
     assert found() == 1
     page = client.get(reverse("region:organism_detail", args=[organism.slug])).content.decode()
     assert "Sessions fictives signalées par des conseillers." in page  # the decision is visible on the object
+    assert "(état de validation : Validé → Suspendu)" in page  # in French
 
 
 def test_rejection_only_from_pending(client, administrator):
@@ -233,3 +239,68 @@ def test_a_decided_label_cannot_be_decided_again(client, administrator):
     assert "il n&#x27;y a pas de demande à décider" in response.content.decode()
     label.refresh_from_db()
     assert label.state == ActionLabel.State.GRANTED
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: the email leaves when the request's transaction commits
+def test_a_mail_server_outage_keeps_the_decision_and_says_so(client, region_agent, caplog):
+    organism = OrganismFactory(pending=True, email="contact@atelier.example.org")
+    client.force_login(region_agent)
+    with smtp_outage():
+        response = client.post(reverse("region:organism_decision", args=[organism.slug]), {"decision": "approve"})
+    assert response.status_code == 302 and response.url == reverse("region:organism_detail", args=[organism.slug])
+    organism.refresh_from_db()
+    assert organism.approval_state == Organism.ApprovalState.APPROVED
+    assert AuditEntry.objects.filter(verb=AuditEntry.Verb.DECISION, object_id=str(organism.pk)).exists()
+    page = client.get(response.url).content.decode()
+    assert (
+        "La décision est enregistrée, mais le courriel à l&#x27;organisme n&#x27;a pas pu partir : "
+        "prévenez-le autrement." in page
+    )
+    assert "L&#x27;organisme est prévenu par courriel." not in page
+    [failure] = mail_failures(caplog)
+    assert isinstance(failure.exc_info[1], ConnectionRefusedError)
+    assert "contact@atelier.example.org" in failure.getMessage()
+    assert mail.outbox == []
+
+    response = client.post(
+        reverse("region:organism_decision", args=[organism.slug]), {"decision": "suspend", "reason": "Doublon"}
+    )
+    page = client.get(response.url).content.decode()
+    assert "L&#x27;organisme est prévenu par courriel." in page and "n&#x27;a pas pu partir" not in page
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_decision_email_leaves_after_commit_with_its_text(region_agent):
+    from django.db import transaction
+
+    from organisms.services import organism_decide
+
+    organism = OrganismFactory(email="contact@atelier.example.org", usual_name="L'Atelier d'Ivry")
+    MembershipFactory(organism=organism, user__email="sophie@atelier.example.org")
+    with transaction.atomic():
+        organism_decide(
+            organism=organism,
+            decision="suspend",
+            reason="Sessions fictives signalées.",
+            by=region_agent,
+            portal_url="http://testserver/espace-organisme/",
+        )
+        assert mail.outbox == []  # not while the decision could still be rolled back
+    [email] = mail.outbox
+    assert email.to == ["contact@atelier.example.org", "sophie@atelier.example.org"]
+    assert email.subject == "[Catalogue des formations] L'Atelier d'Ivry : organisme suspendu"
+    assert email.body == (
+        "Bonjour,\n\nLa Région a suspendu l'organisme L'Atelier d'Ivry sur le catalogue régional des formations.\n\n"
+        "Motif : Sessions fictives signalées.\n\n"
+        "Ses sessions ne sont plus visibles dans la recherche tant que la suspension dure.\n\n"
+        "Votre espace : http://testserver/espace-organisme/\n\n"
+        "Le catalogue régional des formations au numérique\n"
+    )
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        organism_decide(organism=organism, decision="reinstate", reason="", by=region_agent)
+        raise RuntimeError("the request fails after the decision")
+    assert len(mail.outbox) == 1  # a decision rolled back is never announced
+    organism.refresh_from_db()
+    assert organism.approval_state == Organism.ApprovalState.SUSPENDED

@@ -7,9 +7,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from core.models import AuditEntry
-from sessions.models import TrainingSession
+from sessions.models import SessionReminder, TrainingSession
 from tests.catalogue.factories import ActionFactory, FormationFactory
 from tests.organisms.factories import MembershipFactory
+from tests.outage import mail_failures, smtp_outage
 from tests.sessions.factories import TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +70,22 @@ def test_links_are_signed_and_expire(stale_catalogue, client, settings):
     settings.CONFIRMATION_LINK_MAX_AGE_DAYS = -1
     response = client.post(path)
     assert response.status_code == 400 and "Ce lien a expiré" in response.content.decode()
+
+
+def test_a_mail_server_outage_reminds_nothing_stops_nothing_and_is_retried(stale_catalogue, capsys, caplog):
+    with smtp_outage():
+        call_command("send_freshness_reminders", "--send")
+    out = capsys.readouterr().out
+    assert (
+        "0 récapitulatif(s) envoyés, 0 session(s) ; 2 en échec (6 session(s)), nouvel essai au prochain passage." in out
+    )
+    assert not SessionReminder.objects.exists()  # nothing marked as reminded
+    failures = mail_failures(caplog)
+    assert len(failures) == 2  # the first organisation's failure did not stop the second one's digest
+    assert all(isinstance(failure.exc_info[1], ConnectionRefusedError) for failure in failures)
+    assert mail.outbox == []
+
+    call_command("send_freshness_reminders", "--send")  # the server is back: both digests, every session
+    assert len(mail.outbox) == 2
+    assert "2 récapitulatif(s) envoyés, 6 session(s)." in capsys.readouterr().out
+    assert SessionReminder.objects.count() == 6

@@ -19,12 +19,31 @@ class Command(BaseCommand):
     def handle(self, *args, send, base_url, **options):
         now = timezone.now()
         digests = due_digests(now=now, today=timezone.localdate(now))
-        sessions = sum(len(d.sessions) for d in digests)
+        sent, failed = [], []
         for digest in digests:
             self.stdout.write(
                 f"  {digest.organism.usual_name} : {len(digest.sessions)} session(s) → {', '.join(digest.recipients)}"
             )
-            if send:
-                send_digest(digest=digest, base_url=base_url, now=now)
-        verb = "envoyés" if send else "à envoyer (simulation : ajoutez --send)"
-        self.stdout.write(f"{len(digests)} récapitulatif(s) {verb}, {sessions} session(s).")
+            if not send:
+                continue
+            # A digest that cannot leave is not recorded (its sessions are in the next run's) and stops no other.
+            if send_digest(digest=digest, base_url=base_url, now=now):
+                sent.append(digest)
+            else:
+                failed.append(digest)
+                self.stderr.write(
+                    f"  {digest.organism.usual_name} : envoi impossible, nouvel essai au prochain passage."
+                )
+        if not send:
+            sessions = sum(len(d.sessions) for d in digests)
+            self.stdout.write(
+                f"{len(digests)} récapitulatif(s) à envoyer (simulation : ajoutez --send), {sessions} session(s)."
+            )
+            return
+        summary = f"{len(sent)} récapitulatif(s) envoyés, {sum(len(d.sessions) for d in sent)} session(s)"
+        if failed:
+            summary += (
+                f" ; {len(failed)} en échec ({sum(len(d.sessions) for d in failed)} session(s)), "
+                "nouvel essai au prochain passage"
+            )
+        self.stdout.write(summary + ".")
