@@ -1,5 +1,8 @@
 """Region staff powers: Django permissions given through three groups (ADR 0002)."""
 
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+
 VIEWER = "Région : consultation"
 LABELLER = "Région : labellisation"
 ADMINISTRATOR = "Région : administration"
@@ -19,9 +22,6 @@ REGION_GROUPS = {
 def ensure_region_groups(*, group_model=None, permission_model=None, content_type_model=None) -> dict:
     """Creates the groups and their permissions if missing (idempotent); historical models in migrations."""
     if group_model is None:
-        from django.contrib.auth.models import Group, Permission
-        from django.contrib.contenttypes.models import ContentType
-
         group_model, permission_model, content_type_model = Group, Permission, ContentType
     groups = {}
     for name, permissions in REGION_GROUPS.items():

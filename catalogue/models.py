@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from organisms.models import Organism
 from organisms.validators import validate_siret
 
 from . import rules
@@ -177,7 +178,6 @@ class Formation(models.Model):
 class ActionQuerySet(models.QuerySet):
     def published(self):
         """Actions visible to the public: published, by an approved organisation."""
-        from organisms.models import Organism
 
         return self.filter(is_published=True, formation__organism__approval_state=Organism.ApprovalState.APPROVED)
 

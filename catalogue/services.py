@@ -8,7 +8,7 @@ from core.audit import audit_record, audited_save, snapshot, stored_snapshot
 from core.models import AuditEntry
 
 from .decisions import NO_LABEL, LabelDecision, label_transition
-from .models import Action
+from .models import Action, ActionAudience, ActionFunder, ActionLabel
 from .search.text import document_fields, lexicon_add
 
 
@@ -81,7 +81,6 @@ def formation_save(*, formation, data: dict, rome_codes=None, by) -> None:
 
 def action_save(*, action, data: dict, audiences=None, funders=None, by) -> None:
     """Creates or updates an action; audiences and funders (lists of codes) replace the current ones."""
-    from .models import ActionAudience, ActionFunder
 
     before = stored_snapshot(action)
     for name, value in data.items():
@@ -132,7 +131,6 @@ def label_decide(
     organisation's request (with its justification), staff's grant (with validity dates) or refusal of it, the
     withdrawal of a granted label, or staff's direct labelling. Audited; the decision's reason goes to the
     organisation."""
-    from .models import ActionLabel
 
     label = ActionLabel.objects.filter(action=action, programme=programme).first()
     transition = label_transition(

@@ -25,6 +25,7 @@ from catalogue.models import Action, ActionAudience, ActionFunder, Commune, Form
 from catalogue.services import search_documents_refresh
 from core.audit import Saved, audited_save, snapshot
 from organisms.models import Organism
+from organisms.services import unique_slug
 from organisms.validators import validate_siret
 from sessions.models import TrainingSession, session_errors
 
@@ -597,8 +598,6 @@ class Writer:
             return self.organisms[siret]
         organism = self.scope or Organism.objects.filter(siret=siret).first()
         if organism is None:  # a new organisation stays pending until the Region approves it
-            from organisms.services import unique_slug
-
             values = data["organism"]
             commune = Commune.objects.filter(code=values["insee"]).first() if values["insee"] else None
             organism = Organism(

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import transaction
+from openpyxl import load_workbook
 
 from catalogue.choices import RecruitmentState
+from catalogue.models import Action
 from core.spreadsheets import Sheet, csv_bytes, xlsx_bytes
 from sessions.models import TrainingSession, session_errors
 from sessions.services import session_save
@@ -113,8 +115,6 @@ class FileError(Exception):
 def read_table(data: bytes, filename: str) -> list[list[str]]:
     """Rows of cells (strings) after the header, which must be the template's."""
     if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        from openpyxl import load_workbook
-
         try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as error:
@@ -229,7 +229,6 @@ def upload_sessions(data: bytes, filename: str, *, organism, by, commit: bool) -
     except FileError as error:
         report.file_error = str(error)
         return report
-    from catalogue.models import Action
 
     actions = {
         a.public_id: a for a in Action.objects.for_organism(organism).prefetch_related("training_places__commune")

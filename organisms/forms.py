@@ -1,5 +1,7 @@
 """Organisation sign-up and invitations (French messages)."""
 
+import re
+
 from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib.auth import password_validation
@@ -80,7 +82,6 @@ class OrganismSignupForm(PasswordFields):
 
     def clean_nda(self):
         nda = self.cleaned_data["nda"].strip().upper()
-        import re
 
         if not re.match(r"^[0-9]{2}[0-9AB]{2}[0-9]{7}$", nda):
             raise forms.ValidationError("Le NDA comporte 11 caractères : chiffres, et A ou B pour la Corse.")

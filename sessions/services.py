@@ -10,7 +10,7 @@ from catalogue.models import new_public_id
 from core.audit import audit_entry, audit_records, audited_save, diff, snapshot, stored_snapshot
 from core.models import AuditEntry
 
-from .models import TrainingSession
+from .models import SessionOutcome, TrainingSession
 
 
 def session_save(*, session: TrainingSession, data: dict, by, organism) -> TrainingSession:
@@ -89,7 +89,6 @@ def session_set_published(*, session: TrainingSession, published: bool, by, orga
 
 def outcome_save(*, session: TrainingSession, data: dict, by, organism):
     """The results an organisation reports for a session of a labelled action."""
-    from .models import SessionOutcome
 
     outcome = SessionOutcome.objects.filter(session=session).first() or SessionOutcome(session=session)
     before = snapshot(outcome) if outcome.pk else {}

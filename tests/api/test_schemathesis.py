@@ -8,6 +8,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 
 from tests.catalogue.factories import ActionFactory
@@ -16,7 +17,6 @@ from tests.sessions.factories import TrainingSessionFactory
 
 def api_schema():
     """The schema the API serves, built without a request (collection time has no database access)."""
-    from drf_spectacular.generators import SchemaGenerator
 
     raw = SchemaGenerator().get_schema(request=None, public=True)
     loaded = schemathesis.openapi.from_dict(json.loads(json.dumps(raw, default=str)))

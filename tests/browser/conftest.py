@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -40,7 +42,6 @@ def browser():
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the browser tests: {reason}")
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -59,7 +60,6 @@ def page(browser):
 @pytest.fixture
 def axe_check():
     """Run axe-core on a page; fail with its report when it finds any violation. Saves a screenshot."""
-    from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
 

@@ -6,8 +6,10 @@ from datetime import timedelta
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
+from catalogue.models import SearchIndexVersion
 from tests.accounts.factories import PASSWORD
 from tests.catalogue.factories import ActionFactory, CommuneFactory, FormationFactory, TrainingPlaceFactory
 from tests.organisms.factories import MembershipFactory, OrganismFactory
@@ -16,8 +18,6 @@ from tests.sessions.factories import TrainingSessionFactory
 
 @pytest.fixture
 def member(transactional_db):
-    from catalogue.models import SearchIndexVersion
-
     SearchIndexVersion.objects.get_or_create(pk=1, defaults={"token": "browser"})
     CommuneFactory()
     organism = OrganismFactory(usual_name="Atelier numérique de Créteil")
@@ -123,8 +123,6 @@ def test_account_and_signup_pages_have_no_axe_violation(live_server, page, axe_c
 
 
 def test_the_reminder_link_page(live_server, page, axe_check, member):
-    from django.core.management import call_command
-
     call_command("send_freshness_reminders", "--send", "--base-url", live_server.url)
     link = re.search(r"(http://\S+/confirmer/\S+/)", mail.outbox[0].body).group(1)
     page.goto(link)

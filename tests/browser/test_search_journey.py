@@ -8,14 +8,13 @@ import pytest
 from django.utils import timezone
 
 from catalogue.choices import Audience
+from catalogue.models import SearchIndexVersion
 from tests.catalogue.factories import ActionAudienceFactory, ActionFactory, CommuneFactory, TrainingPlaceFactory
 from tests.sessions.factories import TrainingSessionFactory
 
 
 @pytest.fixture
 def catalogue(transactional_db):
-    from catalogue.models import SearchIndexVersion
-
     SearchIndexVersion.objects.get_or_create(pk=1, defaults={"token": "browser"})
     creteil = CommuneFactory(code="94028", name="Créteil", postcodes="94000", latitude=48.7838, longitude=2.4545)
     vitry = CommuneFactory(code="94081", name="Vitry-sur-Seine", postcodes="94400", latitude=48.7875, longitude=2.3928)

@@ -4,6 +4,7 @@ import pytest
 from allauth.account.models import EmailAddress
 
 from accounts.groups import ADMINISTRATOR, ensure_region_groups
+from catalogue.models import ActionLabel, SearchIndexVersion
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.catalogue.factories import ActionFactory, ActionLabelFactory, FormationFactory, ProgrammeFactory
 from tests.organisms.factories import MembershipFactory, OrganismFactory
@@ -12,8 +13,6 @@ from tests.sessions.factories import TrainingSessionFactory
 
 @pytest.fixture
 def staff_world(transactional_db):
-    from catalogue.models import SearchIndexVersion
-
     SearchIndexVersion.objects.get_or_create(pk=1, defaults={"token": "browser"})
     agent = UserFactory(region_agent=True, email="nadia@region.example.org", first_name="Nadia")
     agent.groups.add(ensure_region_groups()[ADMINISTRATOR])
@@ -72,7 +71,6 @@ def test_every_staff_page_has_no_axe_violation(live_server, page, axe_check, sta
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Connexion").click()
     page.wait_for_url("**/region/")
-    from catalogue.models import ActionLabel
 
     label = ActionLabel.objects.get()
     for name, path in {

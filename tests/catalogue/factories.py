@@ -14,6 +14,7 @@ from catalogue.models import (
     RomeCode,
     TrainingPlace,
 )
+from catalogue.services import search_documents_refresh
 from tests.organisms.factories import OrganismFactory
 
 
@@ -91,8 +92,6 @@ class ActionFactory(DjangoModelFactory):
     def documents(obj, create, extracted, **kwargs):
         """Writes the search documents, as every write path of the portal does."""
         if create:
-            from catalogue.services import search_documents_refresh
-
             search_documents_refresh(action_ids=[obj.pk])
 
 

@@ -3,8 +3,10 @@
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from catalogue.models import Action
+from catalogue.search.engine import Query, search
 from core.models import AuditEntry
 from tests.catalogue.factories import ActionAudienceFactory, ActionLabelFactory, TrainingPlaceFactory
 from tests.sessions.factories import TrainingSessionFactory
@@ -102,10 +104,6 @@ def test_an_admin_change_is_audited(client, region_agent, some_of_everything):
 
 
 def test_renaming_an_organisation_in_the_admin_updates_search(client, region_agent):
-    from django.utils import timezone
-
-    from catalogue.search.engine import Query, search
-
     session = TrainingSessionFactory()
     organism = session.action.formation.organism
     client.force_login(region_agent)

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from catalogue.admin import FormationAdminForm
 from catalogue.choices import Axis, TeachingMode
 from catalogue.models import Action, Formation
 from tests.catalogue.factories import (
@@ -96,8 +97,6 @@ def test_rome_and_commune_code_shapes():
 
 
 def test_at_most_five_rome_codes_in_the_admin_form():
-    from catalogue.admin import FormationAdminForm
-
     formation = FormationFactory()
     codes = [RomeCodeFactory(code=f"M18{n:02d}", label=f"Métier {n}") for n in range(6)]
     data = {

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from catalogue.choices import Audience, Funder, Level, RecruitmentState
+from catalogue.models import Action
 from catalogue.search.engine import Query, search
 from catalogue.services import search_documents_refresh
 from tests.catalogue.factories import (
@@ -40,7 +41,6 @@ def found(query: Query | None = None, **criteria) -> set[str]:
     while True:
         query.page = page
         outcome = search(query, today=today())
-        from catalogue.models import Action
 
         ids = [hit.action_id for hit in outcome.hits]
         titles |= set(Action.objects.filter(pk__in=ids).values_list("formation__title", flat=True))
@@ -122,7 +122,6 @@ def test_title_matches_rank_first():
     action("Analyste en cybersécurité")
     outcome = search(Query(q="cybersécurité"), today=today())
     assert outcome.sort == "pertinence"
-    from catalogue.models import Action
 
     titles = [Action.objects.get(pk=hit.action_id).formation.title for hit in outcome.hits]
     assert titles == ["Analyste en cybersécurité", "Initiation à la bureautique"]
@@ -301,7 +300,6 @@ def test_sort_by_start_date_and_paging():
     for days in (40, 10, 25):
         action(f"Dans {days} jours", session__start_date=today() + timedelta(days=days))
     outcome = search(Query(sort="date"), today=today())
-    from catalogue.models import Action
 
     titles = [Action.objects.get(pk=hit.action_id).formation.title for hit in outcome.hits]
     assert titles == ["Dans 10 jours", "Dans 25 jours", "Dans 40 jours"]

@@ -5,7 +5,9 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.models import Action, Formation
@@ -21,7 +23,7 @@ from tests.catalogue.factories import (
     FormationFactory,
     TrainingPlaceFactory,
 )
-from tests.organisms.factories import OrganismFactory
+from tests.organisms.factories import MembershipFactory, OrganismFactory
 from tests.sessions.factories import TrainingSessionFactory
 
 XSD = Path(__file__).resolve().parents[2].parent / "shared" / "lheo" / "lheo-2.3.xsd"
@@ -199,11 +201,6 @@ def test_command_is_a_dry_run_unless_commit(tmp_path, capsys):
 
 
 def test_an_organisation_uploads_previews_then_confirms(client, settings, tmp_path):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.urls import reverse
-
-    from tests.organisms.factories import MembershipFactory
-
     settings.MEDIA_ROOT = str(tmp_path)
     organism = build_catalogue()
     client.force_login(MembershipFactory(organism=organism).user)

@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -262,9 +264,6 @@ def test_dashboard_lists_what_needs_attention(logged_in, action):
 
 def test_dashboard_queries_do_not_grow_with_sessions(logged_in, action, django_assert_num_queries):
     def count_queries():
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         with CaptureQueriesContext(connection) as captured:
             assert logged_in.get(reverse("backoffice:dashboard")).status_code == 200
         return len(captured)

@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from catalogue.models import Action
 from organisms.models import Organism
 from organisms.validators import validate_siret
 from tests.catalogue.factories import ActionFactory
@@ -53,7 +54,6 @@ def test_full_clean_reports_the_checksum():
 def test_only_approved_organisms_publish():
     for state in Organism.ApprovalState:
         ActionFactory(formation__organism=OrganismFactory(approval_state=state))
-    from catalogue.models import Action
 
     published = Action.objects.published()
     assert [a.formation.organism.approval_state for a in published] == [Organism.ApprovalState.APPROVED]

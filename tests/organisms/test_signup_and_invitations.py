@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail, signing
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -170,8 +171,6 @@ def test_an_invitation_dies_with_its_sender_s_rights(client, member_a, organism_
 
 @pytest.mark.django_db(transaction=True)  # real commits: the email leaves when the request's transaction commits
 def test_a_mail_server_outage_keeps_the_invitation_and_says_so(client, member_a, organism_a, caplog):
-    from django.db import connection
-
     assert connection.settings_dict["ATOMIC_REQUESTS"]  # the warning is added when the request's transaction commits
     client.force_login(member_a)
     with smtp_outage():
@@ -199,8 +198,6 @@ def test_a_mail_server_outage_keeps_the_invitation_and_says_so(client, member_a,
 
 @pytest.mark.django_db(transaction=True)
 def test_the_invitation_email_leaves_after_commit_with_its_link(member_a, organism_a):
-    from django.db import transaction
-
     with transaction.atomic():
         invitation = invitation_send(
             organism=organism_a, email="Nouvelle@Example.org", by=member_a, base_url="http://testserver/"

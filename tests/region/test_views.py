@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -15,6 +16,7 @@ from catalogue.models import ActionLabel, Programme
 from catalogue.search.engine import Query, search
 from core.models import AuditEntry
 from organisms.models import Organism
+from organisms.services import organism_decide
 from sessions.models import SessionOutcome
 from tests.accounts.factories import UserFactory
 from tests.catalogue.factories import ActionFactory, ActionLabelFactory, FormationFactory, ProgrammeFactory
@@ -272,10 +274,6 @@ def test_a_mail_server_outage_keeps_the_decision_and_says_so(client, region_agen
 
 @pytest.mark.django_db(transaction=True)
 def test_the_decision_email_leaves_after_commit_with_its_text(region_agent):
-    from django.db import transaction
-
-    from organisms.services import organism_decide
-
     organism = OrganismFactory(email="contact@atelier.example.org", usual_name="L'Atelier d'Ivry")
     MembershipFactory(organism=organism, user__email="sophie@atelier.example.org")
     with transaction.atomic():
