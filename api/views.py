@@ -4,8 +4,9 @@ filters, the same engine and the same freshness rules as the web search; anonymo
 import re
 
 from django.http import QueryDict
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 from catalogue.detail import listed_sessions
 from catalogue.forms import SearchForm
 from catalogue.models import Action, ActionLabel
-from catalogue.search import params as p
+from catalogue.search.criteria import CRITERIA, NO_NUL, Criterion, Kind, Role
 from catalogue.search.engine import matching_session_ids, search
 from catalogue.search.index import columns
 from sessions.models import TrainingSession
@@ -29,67 +30,51 @@ ERRORS = OpenApiResponse(
 )
 
 
-def filter_parameters(*, with_sort: bool) -> list[OpenApiParameter]:
-    def many(name, choices, description):
-        return OpenApiParameter(
-            name, {"type": "array", "items": {"type": "string", "enum": choices}}, description=description, explode=True
-        )
-
-    def one(name, kind, description, enum=None):
-        return OpenApiParameter(name, kind, description=description, enum=enum)
-
-    parameters = [
-        OpenApiParameter(
-            "q",
-            {"type": "string", "maxLength": 200, "pattern": "^[^\\x00]*$"},
-            description="Métier, compétence ou intitulé.",
-        ),
-        many("axe", [v for v, _ in p.AXES], "Axe du programme régional."),
-        many("modalite", [v for v, _ in p.MODES], "Modalité d'enseignement."),
-        many("public", [v for v, _ in p.PUBLICS], "Public visé."),
-        many("financeur", [v for v, _ in p.FUNDERS], "Financement."),
-        one("gratuit", OpenApiTypes.BOOL, "Gratuite pour les demandeurs d'emploi."),
-        one("certifiante", OpenApiTypes.BOOL, "Certifiante (RNCP ou RS)."),
-        one("niveau", OpenApiTypes.STR, "Niveau de la personne.", [v for v, _, _ in p.LEVELS]),
-        one("duree_max", OpenApiTypes.INT, "Durée maximale en heures.", p.DURATIONS),
-        OpenApiParameter(
-            "label",
-            {"type": "array", "items": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}},
-            description="Programme (identifiant).",
-            explode=True,
-        ),
-        OpenApiParameter(
-            "organisme", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}, description="Organisme (identifiant)."
-        ),
-        OpenApiParameter(
-            "commune", {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"}, description="Code INSEE de la commune."
-        ),
-        one("rayon", OpenApiTypes.INT, "Rayon en km autour de la commune.", p.RADII),
-        OpenApiParameter(
-            "departement", {"type": "string", "pattern": "^([0-9]{2,3}|2[AB])$"}, description="Code du département."
-        ),
-        one("debut_min", OpenApiTypes.DATE, "Début au plus tôt (AAAA-MM-JJ)."),
-        one("debut_max", OpenApiTypes.DATE, "Début au plus tard (AAAA-MM-JJ)."),
-        one("semaines", OpenApiTypes.INT, "Début dans les N semaines.", p.WEEKS),
-        one("inscription", OpenApiTypes.STR, "Inscriptions ouvertes aujourd'hui.", ["ouverte"]),
-        one("places", OpenApiTypes.BOOL, "Sans les sessions complètes."),
-        one("sans_date", OpenApiTypes.BOOL, "Aussi les formations sans date."),
-        OpenApiParameter(
-            "page", {"type": "integer", "minimum": 1, "maximum": p.MAX_PAGE}, description="Page (à partir de 1)."
-        ),
+def filter_parameters(*, with_sort: bool, criteria: tuple[Criterion, ...] = CRITERIA) -> list[OpenApiParameter]:
+    """The search criteria as OpenAPI parameters, from the criteria table; the sort only where results are sorted."""
+    return [
+        api_parameter(criterion)
+        for criterion in criteria
+        if criterion.api and (with_sort or criterion.role is not Role.SORT)
     ]
-    if with_sort:
-        parameters.append(one("tri", OpenApiTypes.STR, "Tri.", [v for v, _ in p.SORTS]))
-    return parameters
 
 
-BOOLEANS = {"gratuit", "certifiante", "places", "sans_date"}
+def api_parameter(criterion: Criterion) -> OpenApiParameter:
+    name, description = criterion.name, criterion.api
+    values = [int(c.value) if criterion.integer else c.value for c in criterion.options(None)]
+    match criterion.kind:
+        case Kind.MULTIPLE:
+            items = {"type": "string", "enum": values} if not criterion.choices_from_index else {"type": "string"}
+            if criterion.pattern:
+                items["pattern"] = criterion.pattern
+            return OpenApiParameter(name, {"type": "array", "items": items}, description=description, explode=True)
+        case Kind.SINGLE if not criterion.choices_from_index:
+            kind = OpenApiTypes.INT if criterion.integer else OpenApiTypes.STR
+            return OpenApiParameter(name, kind, description=description, enum=values)
+        case Kind.FLAG:
+            return OpenApiParameter(name, OpenApiTypes.BOOL, description=description)
+        case Kind.DATE:
+            return OpenApiParameter(name, OpenApiTypes.DATE, description=description)
+        case Kind.INTEGER:
+            schema = {"type": "integer", "minimum": criterion.min_value, "maximum": criterion.max_value}
+            return OpenApiParameter(name, schema, description=description)
+    # Text, identifiers and values read from the catalogue: a pattern gives their shape, else their length.
+    if criterion.pattern:
+        schema = {"type": "string", "pattern": criterion.pattern}
+    else:
+        schema = {"type": "string", "maxLength": criterion.max_length, "pattern": NO_NUL}
+    return OpenApiParameter(name, schema, description=description)
+
+
+BOOLEANS = {criterion.name for criterion in CRITERIA if criterion.kind is Kind.FLAG}
 TRUE, FALSE = {"true", "1", "on", "oui"}, {"false", "0", "off", "non"}
 
 
+# Values read from the catalogue (departments, programmes): a well-formed one may be unknown here.
 WELL_FORMED = {
-    "departement": re.compile(r"^([0-9]{2,3}|2[AB])$"),
-    "label": re.compile(r"^[-a-zA-Z0-9_]+$"),
+    criterion.name: re.compile(criterion.pattern)
+    for criterion in CRITERIA
+    if criterion.choices_from_index and criterion.pattern
 }
 
 
@@ -299,9 +284,6 @@ class SessionList(APIView):
 def api_documentation(request):
     """The API's documentation, read from its OpenAPI schema: plain HTML, usable with a keyboard and a screen
     reader (no external viewer)."""
-    from django.shortcuts import render
-    from drf_spectacular.generators import SchemaGenerator
-
     schema = SchemaGenerator(patterns=None).get_schema(request=None, public=True)
     operations = []
     for path, methods in schema["paths"].items():

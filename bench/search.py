@@ -143,18 +143,7 @@ def worker(database_url: str, seed_sessions: int | None) -> None:
                 runs = []
                 for _ in range(5):
                     t0 = time.perf_counter()
-                    all_sessions = sel.sessions_except(None)
-                    engine._facets(
-                        sel.c,
-                        query,
-                        sel.t,
-                        sel.distance,
-                        sel.base,
-                        sel.session_masks,
-                        sel.sessions_except,
-                        sel.actions_except,
-                        all_sessions,
-                    )
+                    engine.facet_counts(sel)
                     runs.append((time.perf_counter() - t0) * 1000)
                 facets[name] = statistics.median(runs)
             with connection.cursor() as cursor:

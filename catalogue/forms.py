@@ -1,19 +1,22 @@
-"""The public search form: every criterion is a GET parameter with a stable French name (README)."""
+"""The public search form: every criterion is a GET parameter with a stable French name (README), its field made
+from the criteria table (catalogue.search.criteria)."""
 
 import re
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 
 from organisms.models import Organism
 
 from .models import Commune
-from .search import params as p
+from .search.criteria import CRITERIA, Criterion, Kind, Role, is_set
+from .search.criteria import INSEE_CODE as INSEE_CODE_PATTERN
 from .search.engine import Query
 from .search.index import Columns
 from .search.text import fold
 
-INSEE_CODE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
+INSEE_CODE = re.compile(INSEE_CODE_PATTERN)
 POSTCODE = re.compile(r"^[0-9]{5}$")
 NAME_AND_POSTCODE = re.compile(r"^(?P<name>.+?)\s*\((?P<postcode>[0-9]{5})\)$")
 
@@ -88,76 +91,41 @@ def _pick(found: list[Commune]) -> CommuneChoice:
     return CommuneChoice(None, sorted(precise, key=lambda c: c.name)[:10])
 
 
-class SearchForm(forms.Form):
-    q = forms.CharField(
-        label="Métier, compétence ou intitulé",
-        max_length=200,
-        required=False,
-        error_messages={"max_length": "Le texte recherché ne peut dépasser 200 caractères."},
-    )
-    lieu = forms.CharField(label="Commune ou code postal", max_length=100, required=False)
-    commune = forms.CharField(max_length=5, required=False)
-    rayon = forms.TypedChoiceField(
-        label="Dans un rayon de",
-        choices=[(str(r), f"{r} km") for r in p.RADII],
-        coerce=int,
-        required=False,
-        empty_value=None,
-    )
-    departement = forms.ChoiceField(label="Département", required=False)
-    axe = forms.MultipleChoiceField(label="Axe du programme", choices=p.AXES, required=False)
-    modalite = forms.MultipleChoiceField(label="Modalité", choices=p.MODES, required=False)
-    public = forms.MultipleChoiceField(
-        label="Public visé", choices=[(slug, p.PUBLIC_LABELS[slug]) for slug, _ in p.PUBLICS], required=False
-    )
-    semaines = forms.TypedChoiceField(
-        label="Début dans les",
-        choices=[(str(w), f"{w} semaines") for w in p.WEEKS],
-        coerce=int,
-        required=False,
-        empty_value=None,
-    )
-    debut_min = forms.DateField(label="Début à partir du", required=False)
-    debut_max = forms.DateField(label="Début au plus tard le", required=False)
-    inscription = forms.ChoiceField(
-        label="Inscriptions", choices=[("ouverte", "Inscriptions ouvertes")], required=False
-    )
-    places = forms.BooleanField(label="Masquer les sessions complètes", required=False)
-    gratuit = forms.BooleanField(label="Gratuite pour les demandeurs d'emploi", required=False)
-    financeur = forms.MultipleChoiceField(
-        label="Financement", choices=[(slug, p.FUNDER_LABELS[slug]) for slug, _ in p.FUNDERS], required=False
-    )
-    certifiante = forms.BooleanField(label="Certifiante (RNCP ou RS)", required=False)
-    niveau = forms.ChoiceField(
-        label="Niveau de la personne", choices=[(v, label) for v, label, _ in p.LEVELS], required=False
-    )
-    duree_max = forms.TypedChoiceField(
-        label="Durée",
-        choices=[(str(h), f"{h} heures au plus") for h in p.DURATIONS],
-        coerce=int,
-        required=False,
-        empty_value=None,
-    )
-    label = forms.MultipleChoiceField(label="Label", required=False)
-    organisme = forms.SlugField(label="Organisme", required=False)
-    sans_date = forms.BooleanField(label="Afficher aussi les formations sans date", required=False)
-    tri = forms.ChoiceField(label="Trier par", choices=p.SORTS, required=False)
-    page = forms.IntegerField(min_value=1, max_value=p.MAX_PAGE, required=False)
+def search_field(criterion: Criterion, columns: Columns) -> forms.Field:
+    """The form field of a criterion: its kind gives the field class, the table its label, values and messages."""
+    common = {"label": criterion.label, "required": False, "error_messages": dict(criterion.messages)}
+    choices = [(choice.value, choice.label) for choice in criterion.options(columns)]
+    match criterion.kind:
+        case Kind.TEXT:
+            return forms.CharField(max_length=criterion.max_length, **common)
+        case Kind.SLUG:
+            return forms.SlugField(**common)
+        case Kind.MULTIPLE:
+            return forms.MultipleChoiceField(choices=choices, **common)
+        case Kind.SINGLE if criterion.integer:
+            return forms.TypedChoiceField(choices=choices, coerce=int, empty_value=None, **common)
+        case Kind.SINGLE:
+            return forms.ChoiceField(choices=choices, **common)
+        case Kind.FLAG:
+            return forms.BooleanField(**common)
+        case Kind.DATE:
+            return forms.DateField(**common)
+        case Kind.INTEGER:
+            return forms.IntegerField(min_value=criterion.min_value, max_value=criterion.max_value, **common)
+    raise ValueError(f"Unknown kind of criterion: {criterion.kind}")
 
-    def __init__(self, data, *, columns: Columns):
+
+class SearchForm(forms.Form):
+    """One field per criterion of the table, in its order; the table's criteria become a Query."""
+
+    def __init__(self, data, *, columns: Columns, criteria: tuple[Criterion, ...] = CRITERIA):
         super().__init__(data)
         self.columns = columns
-        self.fields["departement"].choices = [("", "Tous")] + [
-            (code, f"{name} ({code})") for code, name in columns.department_options
-        ]
-        self.fields["label"].choices = [(slug, name) for _, slug, name in columns.programme_options]
+        self.criteria = criteria
+        for criterion in criteria:
+            self.fields[criterion.name] = search_field(criterion, columns)
         self.commune_choice = CommuneChoice(None, [])
         self.organism = None
-        for name, field in self.fields.items():
-            if isinstance(field, forms.DateField):
-                field.error_messages["invalid"] = "Saisissez une date valide, par exemple 15/03/2027 ou 2027-03-15."
-            if name == "page":
-                field.error_messages["min_value"] = field.error_messages["max_value"] = "Page inexistante."
 
     def clean_commune(self):
         code = self.cleaned_data["commune"]
@@ -182,7 +150,7 @@ class SearchForm(forms.Form):
                 raise forms.ValidationError("Plusieurs communes correspondent : choisissez-en une dans la liste.")
             raise forms.ValidationError(
                 "Commune introuvable en %(region)s : vérifiez l'orthographe ou saisissez un code postal.",
-                params={"region": "Île-de-France"},
+                params={"region": settings.PORTAL_REGION_NAME},
             )
         return text
 
@@ -207,30 +175,22 @@ class SearchForm(forms.Form):
     def to_query(self) -> Query:
         """The criteria that are valid; an invalid one is left out (and reported next to its field)."""
         self.is_valid()
-        data = self.cleaned_data
-        programme_ids = {slug: pk for pk, slug, _ in self.columns.programme_options}
-        commune = self.commune_choice.commune
-        return Query(
-            q=data.get("q", ""),
-            axes=data.get("axe", []),
-            modes=data.get("modalite", []),
-            publics=data.get("public", []),
-            funders=data.get("financeur", []),
-            free=data.get("gratuit", False),
-            certifying=data.get("certifiante", False),
-            level=data.get("niveau", ""),
-            max_hours=data.get("duree_max"),
-            programmes=[programme_ids[slug] for slug in data.get("label", [])],
-            organism_id=self.organism.pk if self.organism else None,
-            origin=(commune.latitude, commune.longitude) if commune else None,
-            radius_km=(data.get("rayon") or p.DEFAULT_RADIUS) if commune else None,
-            department=data.get("departement", "") if not commune else "",
-            start_min=data.get("debut_min"),
-            start_max=data.get("debut_max") if "debut_max" not in self.errors else None,
-            weeks=data.get("semaines"),
-            registration_open=data.get("inscription") == "ouverte",
-            places=data.get("places", False),
-            include_undated=data.get("sans_date", False),
-            sort=data.get("tri", ""),
-            page=data.get("page") or 1,
-        )
+        values, extra = {}, {}
+        for criterion in self.criteria:
+            if criterion.role is Role.PLACE:
+                continue  # resolved into the commune by clean_lieu
+            value = criterion.from_form(self) if criterion.from_form else self._query_value(criterion)
+            if not is_set(value):
+                continue  # the Query's default
+            if criterion.attr:
+                values[criterion.attr] = value
+            else:
+                extra[criterion.name] = value
+        return Query(**values, extra=extra)
+
+    def _query_value(self, criterion: Criterion):
+        value = self.cleaned_data.get(criterion.name)
+        if criterion.kind in (Kind.MULTIPLE, Kind.SINGLE) and is_set(value):
+            keys = {choice.value: choice.query_value for choice in criterion.options(self.columns)}
+            return [keys[v] for v in value] if criterion.kind is Kind.MULTIPLE else keys[str(value)]
+        return value

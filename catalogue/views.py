@@ -11,9 +11,8 @@ from .ical import session_calendar
 from .models import Action, ActionLabel
 from .search.engine import map_points
 from .search.engine import search as run_search
-from .search.facets import facet_groups
+from .search.facets import facet_groups, radius_options, sort_options
 from .search.index import columns
-from .search.params import DEFAULT_RADIUS, RADII
 from .search.results import page_results
 
 
@@ -55,13 +54,13 @@ def search(request):
         "query": query,
         "outcome": outcome,
         "results": page_results(outcome, today=today),
-        "groups": facet_groups(outcome, form),
+        "groups": facet_groups(outcome, form, query),
         "commune": commune,
         "commune_text": commune_label(commune) if commune else form.data.get("lieu", ""),
-        "radius_options": [(r, outcome.facets.get("rayon", {}).get(str(r))) for r in RADII],
-        "radius": query.radius_km or form.cleaned_data.get("rayon") or DEFAULT_RADIUS,
+        "radius_options": radius_options(outcome, form, query),
+        "sort_options": sort_options(outcome, form, query),
         "has_errors": bool(form.errors),
-        "values": {name: request.GET.get(name, "") for name in ("q", "debut_min", "debut_max")},
+        "typed_text": request.GET.get("q", ""),
     }
     response = render(request, "catalogue/search.html", context)
     if canonical is not None:

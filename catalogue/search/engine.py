@@ -10,11 +10,8 @@ from django.db import connection
 
 from catalogue.rules import active_label_mask
 
-from . import params as p
+from .criteria import CRITERIA, DEFAULT_RADIUS, Criterion, Over, is_set
 from .index import (
-    AUDIENCE_BITS,
-    AXIS_CODES,
-    FUNDER_BITS,
     NO_DATE_HIGH,
     Columns,
     any_per_action,
@@ -22,18 +19,16 @@ from .index import (
     distances_km,
     listed_sessions,
     registration_open_sessions,
-    teaching_mode_code,
 )
 from .text import TextMatches, query_words, text_matches
 
-ACTION_GROUPS = ("q", "axe", "modalite", "public", "financeur", "gratuit", "certifiante", "niveau", "duree_max")
-ACTION_GROUPS += ("label", "organisme")
-SESSION_GROUPS = ("lieu", "dates", "inscription", "places")
+PAGE_SIZE = 20
 
 
 @dataclass
 class Query:
-    """Validated search criteria (built by catalogue.forms.SearchForm)."""
+    """Validated search criteria (built by catalogue.forms.SearchForm from the criteria table). A criterion declared
+    without a Query attribute keeps its value in `extra`, under its GET parameter's name."""
 
     q: str = ""
     axes: list[str] = field(default_factory=list)
@@ -47,7 +42,7 @@ class Query:
     programmes: list[int] = field(default_factory=list)  # programme ids
     organism_id: int | None = None
     origin: tuple[float, float] | None = None  # latitude, longitude of the chosen commune
-    radius_km: int | None = None
+    radius_km: int = DEFAULT_RADIUS  # around `origin`
     department: str = ""
     start_min: date | None = None
     start_max: date | None = None
@@ -57,6 +52,7 @@ class Query:
     include_undated: bool = False
     sort: str = ""
     page: int = 1
+    extra: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -111,6 +107,24 @@ def effective_sort(query: Query) -> str:
 
 
 @dataclass
+class Context:
+    """What a criterion's mask reads besides the columns: today, the distances from the chosen commune, the text
+    matches, whether undated sessions are asked for, and the day's rules that live with the index."""
+
+    c: Columns
+    t: int  # today's ordinal
+    distance: np.ndarray | None  # km from the chosen commune to each session's place
+    text_hit: np.ndarray | None  # actions matching the text
+    include_undated: bool
+
+    def labelled(self, programmes: list[int]) -> np.ndarray:
+        return _labelled(self.c, self.t, programmes)
+
+    def registration_open(self) -> np.ndarray:
+        return registration_open_sessions(self.c, self.t)
+
+
+@dataclass
 class Selection:
     c: Columns
     t: int
@@ -118,8 +132,11 @@ class Selection:
     rank: np.ndarray | None
     distance: np.ndarray | None
     base: np.ndarray
-    session_masks: dict[str, np.ndarray]
+    session_masks: dict[str, np.ndarray]  # by mask group
     action_masks: dict[str, np.ndarray]
+    query: Query
+    context: Context
+    criteria: tuple[Criterion, ...]
 
     def sessions_except(self, group: str | None) -> np.ndarray:
         mask = self.base.copy()
@@ -136,7 +153,7 @@ class Selection:
         return mask
 
 
-def select(query: Query, *, today: date) -> Selection:
+def select(query: Query, *, today: date, criteria: tuple[Criterion, ...] = CRITERIA) -> Selection:
     """Every criterion as a mask over the index's sessions or actions."""
     c = columns(today)
     t = today.toordinal()
@@ -151,6 +168,18 @@ def select(query: Query, *, today: date) -> Selection:
         rank[rows[found]] = np.fromiter(text.ranks.values(), dtype=np.float64, count=len(text.ranks))[found]
         text_hit[rows[found]] = True
     distance = distances_km(c, *query.origin) if query.origin is not None else None
+    context = Context(c=c, t=t, distance=distance, text_hit=text_hit, include_undated=query.include_undated)
+    masks: dict[Over, dict[str, np.ndarray]] = {Over.SESSIONS: {}, Over.ACTIONS: {}}
+    for criterion in criteria:
+        if criterion.mask is None or not criterion.applies(query):
+            continue
+        value = criterion.read(query)
+        if not is_set(value):
+            continue
+        mask = criterion.mask(c, value, context)
+        group = masks[criterion.over]
+        name = criterion.mask_group
+        group[name] = mask if name not in group else group[name] & mask
     return Selection(
         c=c,
         t=t,
@@ -158,14 +187,19 @@ def select(query: Query, *, today: date) -> Selection:
         rank=rank,
         distance=distance,
         base=listed_sessions(c, t, query.include_undated),
-        session_masks=_session_masks(c, query, t, distance),
-        action_masks=_action_masks(c, query, t, text_hit),
+        session_masks=masks[Over.SESSIONS],
+        action_masks=masks[Over.ACTIONS],
+        query=query,
+        context=context,
+        criteria=criteria,
     )
 
 
-def map_points(query: Query, *, today: date, limit: int = 2000) -> list[tuple[float, float, int]]:
+def map_points(
+    query: Query, *, today: date, limit: int = 2000, criteria: tuple[Criterion, ...] = CRITERIA
+) -> list[tuple[float, float, int]]:
     """(latitude, longitude, action id) of the on-site places of matching sessions, one per place and action."""
-    sel = select(query, today=today)
+    sel = select(query, today=today, criteria=criteria)
     c = sel.c
     sessions = sel.sessions_except(None)
     sessions &= sel.actions_except(None)[c.session_action] & ~c.remote & ~np.isnan(c.latitude)
@@ -179,9 +213,9 @@ def map_points(query: Query, *, today: date, limit: int = 2000) -> list[tuple[fl
     return [(float(lat), float(lon), int(action)) for lat, lon, action in points[:limit]]
 
 
-def matching_session_ids(query: Query, *, today: date) -> list[int]:
+def matching_session_ids(query: Query, *, today: date, criteria: tuple[Criterion, ...] = CRITERIA) -> list[int]:
     """Every session matching the query (of a matching action), by start date (undated last), then id."""
-    sel = select(query, today=today)
+    sel = select(query, today=today, criteria=criteria)
     c = sel.c
     mask = sel.sessions_except(None) & sel.actions_except(None)[c.session_action]
     rows = np.flatnonzero(mask)
@@ -189,16 +223,17 @@ def matching_session_ids(query: Query, *, today: date) -> list[int]:
     return [int(pk) for pk in c.session_id[rows[order]]]
 
 
-def search(query: Query, *, today: date, sessions_per_hit: int = 3) -> Outcome:
-    sel = select(query, today=today)
-    c, t, text, rank, distance, base = sel.c, sel.t, sel.text, sel.rank, sel.distance, sel.base
+def search(
+    query: Query, *, today: date, sessions_per_hit: int = 3, criteria: tuple[Criterion, ...] = CRITERIA
+) -> Outcome:
+    sel = select(query, today=today, criteria=criteria)
+    c, t, text, rank, distance = sel.c, sel.t, sel.text, sel.rank, sel.distance
     session_masks = sel.session_masks
-    sessions_except, actions_except = sel.sessions_except, sel.actions_except
 
-    all_sessions = sessions_except(None)
-    all_actions = actions_except(None)
+    all_sessions = sel.sessions_except(None)
+    all_actions = sel.actions_except(None)
     matched = any_per_action(c, all_sessions) & all_actions
-    facets = _facets(c, query, t, distance, base, session_masks, sessions_except, actions_except, all_sessions)
+    facets = facet_counts(sel, all_sessions=all_sessions, all_actions=all_actions)
     with_undated = listed_sessions(c, t, True)
     for m in session_masks.values():
         with_undated &= m
@@ -226,9 +261,9 @@ def search(query: Query, *, today: date, sessions_per_hit: int = 3) -> Outcome:
     rows = rows[order]
 
     total = len(rows)
-    pages = max(1, -(-total // p.PAGE_SIZE))
+    pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(query.page, 1), pages)
-    page_rows = rows[(page - 1) * p.PAGE_SIZE : page * p.PAGE_SIZE]
+    page_rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     hits, session_distances = [], {}
     for row in page_rows.tolist():
         lo, hi = np.searchsorted(c.session_action, [row, row + 1])
@@ -245,123 +280,31 @@ def search(query: Query, *, today: date, sessions_per_hit: int = 3) -> Outcome:
     return Outcome(total, page, pages, sort, hits, facets, undated_total, text, session_distances)
 
 
-def _action_masks(c: Columns, query: Query, t: int, text_hit) -> dict[str, np.ndarray]:
-    masks = {}
-    if text_hit is not None:
-        masks["q"] = text_hit
-    if query.axes:
-        masks["axe"] = np.isin(c.axis, [AXIS_CODES[a] for a in query.axes])
-    if query.modes:
-        masks["modalite"] = np.isin(c.mode, [teaching_mode_code(m) for m in query.modes])
-    if query.publics:
-        masks["public"] = (c.audiences & _bits(p.PUBLICS, AUDIENCE_BITS, query.publics)) != 0
-    if query.funders:
-        mask = (c.funders & _bits(p.FUNDERS, FUNDER_BITS, query.funders)) != 0
-        masks["financeur"] = mask | c.cpf if p.CPF in query.funders else mask
-    if query.free:
-        masks["gratuit"] = c.free
-    if query.certifying:
-        masks["certifiante"] = c.certifying
-    if query.level:
-        masks["niveau"] = c.level <= _level_rank(query.level)
-    if query.max_hours is not None:
-        masks["duree_max"] = (c.hours >= 0) & (c.hours <= query.max_hours)
-    if query.programmes:
-        masks["label"] = _labelled(c, t, query.programmes)
-    if query.organism_id is not None:
-        masks["organisme"] = c.organism == query.organism_id
-    return masks
-
-
-def _session_masks(c: Columns, query: Query, t: int, distance) -> dict[str, np.ndarray]:
-    masks = {}
-    if distance is not None:
-        masks["lieu"] = c.remote | (distance <= (query.radius_km or p.DEFAULT_RADIUS))
-    elif query.department:
-        masks["lieu"] = c.remote | (c.department == _department_number(query.department))
-    if query.start_min or query.start_max or query.weeks:
-        dated = c.start != NO_DATE_HIGH
-        mask = dated.copy()
-        if query.start_min:
-            mask &= c.start >= query.start_min.toordinal()
-        if query.start_max:
-            mask &= c.start <= query.start_max.toordinal()
-        if query.weeks:
-            mask &= c.start <= t + 7 * query.weeks
-        masks["dates"] = mask | (~dated if query.include_undated else False)
-    if query.registration_open:
-        masks["inscription"] = registration_open_sessions(c, t)
-    if query.places:
-        masks["places"] = c.places_left != 0
-    return masks
-
-
-def _facets(c, query, t, distance, base, session_masks, sessions_except, actions_except, all_sessions):
-    facets: dict[str, dict[str, int]] = {}
+def facet_counts(
+    sel: Selection, *, all_sessions: np.ndarray | None = None, all_actions: np.ndarray | None = None
+) -> dict[str, dict[str, int]]:
+    """For each option of each filter: the results with that option alone chosen in its group, the other criteria
+    applied. Each option is one vectorised pass over the actions or the sessions."""
+    c, context = sel.c, sel.context
+    all_sessions = sel.sessions_except(None) if all_sessions is None else all_sessions
+    all_actions = sel.actions_except(None) if all_actions is None else all_actions
     matched_sessions = any_per_action(c, all_sessions)
-
-    def count_actions(group: str, option_mask: np.ndarray) -> int:
-        return int((matched_sessions & actions_except(group) & option_mask).sum())
-
-    facets["axe"] = {value: count_actions("axe", c.axis == AXIS_CODES[value]) for value, _ in p.AXES}
-    facets["modalite"] = {value: count_actions("modalite", c.mode == teaching_mode_code(value)) for value, _ in p.MODES}
-    facets["public"] = {
-        value: count_actions("public", (c.audiences & AUDIENCE_BITS[code.value]) != 0) for value, code in p.PUBLICS
-    }
-    facets["financeur"] = {
-        value: count_actions("financeur", c.cpf if code is None else (c.funders & FUNDER_BITS[code.value]) != 0)
-        for value, code in p.FUNDERS
-    }
-    facets["gratuit"] = {"1": count_actions("gratuit", c.free)}
-    facets["certifiante"] = {"1": count_actions("certifiante", c.certifying)}
-    facets["niveau"] = {value: count_actions("niveau", c.level <= rank) for value, _, rank in p.LEVELS}
-    facets["duree_max"] = {
-        str(hours): count_actions("duree_max", (c.hours >= 0) & (c.hours <= hours)) for hours in p.DURATIONS
-    }
-    facets["label_slug"] = {
-        slug: count_actions("label", _labelled(c, t, [programme])) for programme, slug, _ in c.programme_options
-    }
-
-    all_actions = actions_except(None)
-
-    def count_sessions(group: str, option_mask: np.ndarray) -> int:
-        return int((any_per_action(c, sessions_except(group) & option_mask) & all_actions).sum())
-
-    without_place = sessions_except("lieu")
-    if distance is not None:
-        nearest = np.full(len(c.action_id), np.inf)
-        rows = np.flatnonzero(without_place)
-        nearest[c.session_action[rows[c.remote[rows]]]] = 0.0
-        on_site = rows[~c.remote[rows]]
-        np.minimum.at(nearest, c.session_action[on_site], distance[on_site])
-        facets["rayon"] = {str(r): int(((nearest <= r) & all_actions).sum()) for r in p.RADII}
-    departments = sorted(set(c.department[c.department >= 0].tolist()))
-    facets["departement"] = {
-        _department_code(d): int(
-            (any_per_action(c, without_place & (c.remote | (c.department == d))) & all_actions).sum()
-        )
-        for d in departments
-    }
-    dated = c.start != NO_DATE_HIGH
-    undated_ok = ~dated if query.include_undated else np.zeros(len(dated), bool)
-    facets["semaines"] = {
-        str(w): count_sessions("dates", undated_ok | (dated & (c.start <= t + 7 * w))) for w in p.WEEKS
-    }
-    facets["inscription"] = {"ouverte": count_sessions("inscription", registration_open_sessions(c, t))}
-    facets["places"] = {"1": count_sessions("places", c.places_left != 0)}
+    facets: dict[str, dict[str, int]] = {}
+    for criterion in sel.criteria:
+        if not criterion.counted or not criterion.applies(sel.query):
+            continue
+        counts = facets[criterion.counts_key] = {}
+        if criterion.over is Over.ACTIONS:
+            others = matched_sessions & sel.actions_except(criterion.mask_group)
+            for choice in criterion.counted_options(c):
+                option = criterion.mask(c, criterion.alone(choice), context)
+                counts[choice.value] = int((others & option).sum())
+        else:
+            others = sel.sessions_except(criterion.mask_group)
+            for choice in criterion.counted_options(c):
+                option = criterion.mask(c, criterion.alone(choice), context)
+                counts[choice.value] = int((any_per_action(c, others & option) & all_actions).sum())
     return facets
-
-
-def _bits(options, bits_by_code, chosen) -> int:
-    value = 0
-    for slug, code in options:
-        if slug in chosen and code is not None:
-            value |= bits_by_code[code.value]
-    return value
-
-
-def _level_rank(value: str) -> int:
-    return next(rank for slug, _, rank in p.LEVELS if slug == value)
 
 
 def _labelled(c: Columns, t: int, programmes: list[int]) -> np.ndarray:
@@ -371,11 +314,3 @@ def _labelled(c: Columns, t: int, programmes: list[int]) -> np.ndarray:
             column = c.label_programmes.index(programme)
             mask |= active_label_mask(c.label_from[:, column], c.label_until[:, column], t)
     return mask
-
-
-def _department_number(code: str) -> int:
-    return int(code.replace("2A", "201").replace("2B", "202")) if code else -1
-
-
-def _department_code(number: int) -> str:
-    return {201: "2A", 202: "2B"}.get(number, f"{number:02d}")

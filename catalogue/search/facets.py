@@ -1,9 +1,10 @@
-"""Facet groups as the search page shows them: options with their counts, checked or disabled."""
+"""Facet groups as the search page shows them, made from the criteria table: options with their counts, checked or
+disabled; and the options of the radius and sort selects."""
 
 from dataclasses import dataclass, field
 
-from . import params as p
-from .engine import Outcome
+from .criteria import DISTANCE_SORT, Criterion, Kind, Panel, Role
+from .engine import Outcome, Query
 
 
 @dataclass
@@ -13,24 +14,23 @@ class Option:
     label: str
     count: int | None
     checked: bool
+    input_id: str  # unique on the page
+    input: str = "checkbox"  # the input's type: checkbox, radio or date
+    errors: list[str] = field(default_factory=list)
+    narrows: bool = True  # choosing it narrows the results, so that a zero count disables it
 
     @property
     def disabled(self) -> bool:
-        return self.count == 0 and not self.checked
-
-    @property
-    def input_id(self) -> str:
-        """Unique on the page; a flag's id is its field's, so that the error summary can link to it."""
-        return f"id_{self.name}" + (f"_{self.value}" if self.value else "_indifferent")
+        return self.narrows and self.count == 0 and not self.checked
 
 
 @dataclass
 class Group:
     name: str
     legend: str
-    kind: str  # "checkbox" or "radio"
     options: list[Option] = field(default_factory=list)
     hint: str = ""
+    unfolded: bool = False
 
     @property
     def active(self) -> bool:
@@ -38,89 +38,96 @@ class Group:
 
     @property
     def open(self) -> bool:
-        """Shown unfolded when in use; the programme axes, the portal's first criterion, always."""
-        return self.active or self.name == "axe"
+        """Shown unfolded when in use, when it shows an error, or always (the programme axes)."""
+        return self.active or self.unfolded or any(option.errors for option in self.options)
 
 
-def facet_groups(outcome: Outcome, form) -> list[Group]:
-    data = form.data
-    counts = outcome.facets
+def facet_groups(outcome: Outcome, form, query: Query) -> list[Group]:
+    """The panels of the form's criteria table, in their order, each with the options of its criteria that apply."""
+    form.is_valid()  # the date fields show what was typed and their errors
+    groups: dict[Panel, Group] = {}
+    for criterion in form.criteria:
+        panel = criterion.panel
+        if panel is None or not criterion.applies(query):
+            continue
+        if panel not in groups:
+            groups[panel] = Group(panel.name, panel.legend, hint=panel.hint, unfolded=panel.unfolded)
+        groups[panel].options += _options(criterion, panel, outcome, form, query)
+    return [groups[panel] for panel in sorted(groups, key=lambda panel: panel.order)]
 
-    def chosen(name: str) -> set[str]:
-        return set(data.getlist(name)) if hasattr(data, "getlist") else set()
 
-    def options(name: str, choices, *, facet: str | None = None) -> list[Option]:
-        picked = chosen(name)
-        return [
-            Option(name, str(value), label, counts.get(facet or name, {}).get(str(value), 0), str(value) in picked)
-            for value, label in choices
-        ]
+def radius_options(outcome: Outcome, form, query: Query) -> list[Option]:
+    """The radius select; counts only around a commune."""
+    return _select_options(form, "rayon", outcome, selected=str(query.radius_km))
 
-    def radio(name: str, choices, *, facet: str | None = None) -> list[Option]:
-        picked = data.get(name, "") if hasattr(data, "get") else ""
-        return [Option(name, "", "Indifférent", None, not picked)] + [
-            Option(name, str(value), label, counts.get(facet or name, {}).get(str(value), 0), str(value) == picked)
-            for value, label in choices
-        ]
 
-    def flag(name: str, value: str, label: str) -> Option:
-        return Option(name, value, label, counts.get(name, {}).get(value, 0), data.get(name) == value)
+def sort_options(outcome: Outcome, form, query: Query) -> list[Option]:
+    """The sort select; distance only around a commune."""
+    options = _select_options(form, "tri", outcome, selected=outcome.sort)
+    return [option for option in options if option.value != DISTANCE_SORT or query.origin is not None]
 
-    groups = [
-        Group("axe", "Axe du programme régional", "checkbox", options("axe", p.AXES)),
-        Group(
-            "public",
-            "Public visé",
-            "checkbox",
-            options("public", [(slug, p.PUBLIC_LABELS[slug]) for slug, _ in p.PUBLICS]),
-        ),
-        Group(
-            "conditions",
-            "Inscription et financement",
-            "checkbox",
-            [
-                flag("inscription", "ouverte", "Inscriptions ouvertes aujourd'hui"),
-                flag("places", "1", "Masquer les sessions complètes"),
-                flag("gratuit", "1", "Gratuite pour les demandeurs d'emploi"),
-                flag("certifiante", "1", "Certifiante (RNCP ou RS)"),
-            ],
-        ),
-        Group(
-            "semaines",
-            "Début de la formation",
-            "radio",
-            radio("semaines", [(w, f"Dans les {w} semaines") for w in p.WEEKS]),
-        ),
-        Group("modalite", "Modalité", "checkbox", options("modalite", p.MODES)),
-        Group(
-            "financeur",
-            "Financement",
-            "checkbox",
-            options("financeur", [(slug, p.FUNDER_LABELS[slug]) for slug, _ in p.FUNDERS]),
-        ),
-        Group(
-            "niveau",
-            "Niveau de la personne",
-            "radio",
-            radio("niveau", [(value, label) for value, label, _ in p.LEVELS]),
-            hint="Formations accessibles avec ce niveau, sans niveau exigé, ou dont le niveau n'est pas précisé.",
-        ),
-        Group("duree_max", "Durée", "radio", radio("duree_max", [(h, f"{h} heures au plus") for h in p.DURATIONS])),
-        Group(
-            "label",
-            "Label",
-            "checkbox",
-            options("label", [(slug, name) for _, slug, name in form.columns.programme_options], facet="label_slug"),
-        ),
-    ]
-    if not form.commune_choice.commune:
-        groups.append(
-            Group(
-                "departement",
-                "Département",
-                "radio",
-                radio("departement", [(code, f"{name} ({code})") for code, name in form.columns.department_options]),
-                hint="Les formations à distance sont toujours incluses.",
-            )
+
+def _select_options(form, name: str, outcome: Outcome, *, selected: str) -> list[Option]:
+    criterion = next((criterion for criterion in form.criteria if criterion.name == name), None)
+    if criterion is None:
+        return []
+    counts = outcome.facets.get(criterion.counts_key)
+    return [
+        Option(
+            name,
+            choice.value,
+            choice.label,
+            None if counts is None else counts.get(choice.value, 0),
+            choice.value == selected,
+            f"id_{name}_{choice.value}",
         )
-    return groups
+        for choice in criterion.options(form.columns)
+    ]
+
+
+def _options(criterion: Criterion, panel: Panel, outcome: Outcome, form, query: Query) -> list[Option]:
+    name, data = criterion.name, form.data
+    counts = outcome.facets.get(criterion.counts_key, {})
+    label = criterion.panel_label or criterion.label
+    if criterion.kind is Kind.DATE:
+        # What was typed is shown back, valid or not; "checked" when it applies.
+        checked = form.cleaned_data.get(name) is not None
+        errors = list(form.errors.get(name, []))
+        return [Option(name, data.get(name, ""), label, None, checked, f"id_{name}", input="date", errors=errors)]
+    if criterion.role is Role.UNDATED:
+        # Counted as the results with undated sessions included; it widens the search, so it is never disabled.
+        checked = bool(criterion.read(query))
+        return [Option(name, criterion.on_value, label, outcome.undated_total, checked, f"id_{name}", narrows=False)]
+    if criterion.kind is Kind.FLAG:
+        value = criterion.on_value
+        return [Option(name, value, label, counts.get(value, 0), data.get(name) == value, f"id_{name}_{value}")]
+    choices = criterion.options(form.columns)
+    if panel.input == "radio":
+        picked = data.get(name, "")
+        return [Option(name, "", "Indifférent", None, not picked, f"id_{name}_indifferent", input="radio")] + [
+            Option(
+                name,
+                choice.value,
+                choice.label,
+                counts.get(choice.value, 0),
+                choice.value == picked,
+                f"id_{name}_{choice.value}",
+                input="radio",
+            )
+            for choice in choices
+        ]
+    if criterion.kind is Kind.MULTIPLE:
+        picked = set(data.getlist(name)) if hasattr(data, "getlist") else set()
+    else:
+        picked = {data.get(name, "")}
+    return [
+        Option(
+            name,
+            choice.value,
+            choice.label,
+            counts.get(choice.value, 0),
+            choice.value in picked,
+            f"id_{name}_{choice.value}",
+        )
+        for choice in choices
+    ]

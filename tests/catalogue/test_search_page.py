@@ -91,6 +91,12 @@ def test_an_ambiguous_place_offers_the_communes(client, catalogue):
     assert "3 formations trouvées" in html  # the other criteria still apply
 
 
+def test_an_unknown_place_names_the_portal_s_region(client, catalogue, settings):
+    settings.PORTAL_REGION_NAME = "Bretagne"
+    html = html_of(client.get(SEARCH, {"lieu": "Atlantis"}))
+    assert "Commune introuvable en Bretagne" in html and "Île-de-France" not in html.split("<main")[1]
+
+
 def test_bad_input_is_explained_in_french_and_the_rest_still_applies(client, catalogue):
     html = html_of(
         client.get(SEARCH, {"lieu": "Atlantis", "debut_min": "32/13/2027", "axe": ["hybride", "lune"], "q": "analyst"})
