@@ -86,7 +86,7 @@ def worker(database_url: str, seed_sessions: int | None) -> None:
         from demo.builder import seed_demo
 
         if not Commune.objects.exists():
-            load_reference_data(region_code="11")
+            load_reference_data()
         seed_demo(sessions=seed_sessions, seed=2026)
     today = timezone.localdate()
     organism = Organism.objects.approved().order_by("pk").values_list("slug", flat=True).first()

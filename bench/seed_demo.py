@@ -33,7 +33,7 @@ def main():
     from demo.builder import seed_demo
 
     if not Commune.objects.exists():
-        load_reference_data(region_code="11")
+        load_reference_data()
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; sessions: {args.sessions:,}")
     timings = []
     for run in range(1, args.runs + 1):

@@ -12,9 +12,11 @@ from .models import (
     Department,
     Formation,
     Programme,
+    Region,
     RomeCode,
     TrainingPlace,
 )
+from .search.text import simplify
 from .services import search_documents_refresh
 
 
@@ -38,13 +40,24 @@ class DepartmentAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
 @admin.register(Commune)
 class CommuneAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "postcodes", "department", "kind", "population"]
-    list_filter = ["department", "kind"]
+    list_filter = ["kind", "department__region_code"]
     search_fields = ["name", "code", "postcodes"]
     list_select_related = ["department"]
-    autocomplete_fields = ["parent"]
+    autocomplete_fields = ["parent", "department"]
+    readonly_fields = ["search_name"]
+
+    def save_model(self, request, obj, form, change):
+        obj.search_name = simplify(obj.name)  # what typed places and suggestions are matched against
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(RomeCode)

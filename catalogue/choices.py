@@ -64,6 +64,7 @@ class Funder(models.TextChoices):
     ESF = "3", "Fonds européens (FSE)"
     FRANCE_TRAVAIL = "4", "France Travail (ex Pôle emploi)"
     COMPANY = "5", "Entreprise"
+    ACSE = "6", "ACSÉ (anciennement FASILD)"
     AGEFIPH = "7", "Agefiph"
     DEPARTMENT = "8", "Conseil départemental"
     MUNICIPALITY = "9", "Commune"
@@ -75,6 +76,9 @@ class Funder(models.TextChoices):
     LOCAL_OTHER = "15", "Collectivité territoriale : autre"
     OPCO = "16", "OPCO"
     TRANSITION_PRO = "17", "Transitions Pro"
+    LADOM = "18", "LADOM (Agence de l'outre-mer pour la mobilité)"
+    STATE_INTERIOR = "19", "État : ministère de l'intérieur"
+    OFII = "20", "OFII (Office français de l'immigration et de l'intégration)"
 
 
 class Level(models.IntegerChoices):

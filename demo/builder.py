@@ -33,6 +33,7 @@ from catalogue.models import (
     SearchWord,
     TrainingPlace,
 )
+from catalogue.places import in_home_region_q
 from catalogue.search.text import lexicon_add
 from catalogue.services import action_document
 from core.models import AuditEntry
@@ -391,7 +392,12 @@ class DemoBuilder:
     # Building ------------------------------------------------------------------------------------
 
     def build(self) -> DemoReport:
-        communes = list(Commune.objects.select_related("department").exclude(postcodes="").order_by("code"))
+        communes = list(
+            Commune.objects.select_related("department")
+            .filter(in_home_region_q())
+            .exclude(postcodes="")
+            .order_by("code")
+        )
         if not communes:
             raise RuntimeError("Chargez d'abord les données de référence : python manage.py load_reference_data")
         rome = dict(RomeCode.objects.values_list("code", "id"))
@@ -400,7 +406,8 @@ class DemoBuilder:
         if missing:
             raise RuntimeError(f"Codes ROME absents des données de référence : {', '.join(sorted(missing))}")
 
-        communes = [c for c in communes if c.code != "75056"]  # Paris is placed by arrondissement
+        cities = {c.parent_id for c in communes if c.parent_id}
+        communes = [c for c in communes if c.pk not in cities]  # Paris, Lyon, Marseille: placed by arrondissement
         weights = [max(c.population, 50) for c in communes]
         by_department: dict[str, list[Commune]] = {}
         for commune in communes:

@@ -11,6 +11,7 @@ from django.db.models import Count, F, Q, Sum
 
 from catalogue.choices import Axis
 from catalogue.models import Action, ActionLabel, Department, Programme
+from catalogue.places import home_departments
 from catalogue.rules import EVALUATED_STATES, active_label_q
 from organisms.models import Organism
 from sessions.models import SessionOutcome, TrainingSession
@@ -157,8 +158,14 @@ def departments_table(filters: Filters, today: date) -> Table:
         .values_list("place__commune__department__code", "n", "places")
         .order_by()
     }
-    rows = [[f"{d.name} ({d.code})", *rows_by_code.get(d.code, (0, 0))] for d in Department.objects.order_by("code")]
-    rows.append(["À distance", *rows_by_code.get(None, (0, 0))])
+    home = list(home_departments())
+    rows = [[f"{d.name} ({d.code})", *rows_by_code.pop(d.code, (0, 0))] for d in home]
+    remote = rows_by_code.pop(None, (0, 0))
+    if rows_by_code:  # sessions placed in other regions (national feeds, trainings across the border)
+        rows.append(
+            ["Hors de la région", sum(n for n, _ in rows_by_code.values()), sum(p for _, p in rows_by_code.values())]
+        )
+    rows.append(["À distance", *remote])
     return Table(
         "sessions-par-departement",
         "Sessions à venir et places restantes, par département",

@@ -5,6 +5,7 @@ from django import forms
 from catalogue.choices import Audience, Axis
 from catalogue.decisions import LABEL_TRANSITIONS, REQUEST_ANSWERS, LabelDecision
 from catalogue.models import ActionLabel, Department, Programme
+from catalogue.places import home_departments
 from organisms.decisions import ORGANISM_TRANSITIONS, REASON_MISSING, organism_decisions
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -20,13 +21,17 @@ class DashboardFilterForm(forms.Form):
     )
     departement = forms.ModelChoiceField(
         label="Département",
-        queryset=Department.objects.order_by("code"),
+        queryset=Department.objects.none(),  # the home region's, set in __init__
         to_field_name="code",
         required=False,
         empty_label="Tous les départements",
     )
     debut = forms.DateField(label="Sessions commençant à partir du", required=False, widget=DATE)
     fin = forms.DateField(label="jusqu'au", required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["departement"].queryset = home_departments()
 
     def clean(self):
         cleaned = super().clean()

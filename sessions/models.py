@@ -131,6 +131,12 @@ class TrainingSession(models.Model):
     )
     public_id = models.CharField("identifiant public", max_length=12, unique=True, default=new_public_id)
     external_id = models.CharField("identifiant externe (numéro LHÉO)", max_length=100, blank=True)
+    source = models.CharField(
+        "flux d'origine",
+        max_length=50,
+        blank=True,
+        help_text="Nom du flux qui a créé la session ; vide pour une saisie ou un dépôt de l'organisme.",
+    )
     is_published = models.BooleanField("publiée", default=False)
     start_date = models.DateField("date de début", null=True, blank=True, help_text="Vide si inconnue.")
     end_date = models.DateField("date de fin", null=True, blank=True, help_text="Vide si inconnue.")
@@ -206,6 +212,8 @@ class TrainingSession(models.Model):
             models.Index(fields=["action", "start_date"], name="session_action_start_idx"),
             # Public figures and search windows over published sessions by start date.
             models.Index(fields=["start_date"], condition=Q(is_published=True), name="session_published_start_idx"),
+            # Archiving what a feed no longer has: the sessions of one source.
+            models.Index(fields=["source"], condition=~Q(source=""), name="session_source_idx"),
         ]
 
     def __str__(self):

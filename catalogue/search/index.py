@@ -15,6 +15,7 @@ from django.db import connection
 
 from catalogue.choices import Audience, Axis, Funder, TeachingMode
 from catalogue.models import Action, SearchIndexVersion
+from catalogue.places import home_region_code
 from catalogue.rules import GRANTED, NOT_GRANTED, OPEN_END
 from sessions.models import TrainingSession
 from sessions.state import UNKNOWN_HIGH, UNKNOWN_LOW, listed_mask, not_ended_q, registration_open_mask
@@ -110,7 +111,9 @@ def build_columns(token: str, today: date) -> Columns:
 
         cursor.execute("SELECT id, slug, name FROM catalogue_programme ORDER BY name")
         programme_options = cursor.fetchall()
-        cursor.execute("SELECT code, name FROM catalogue_department ORDER BY code")
+        cursor.execute(  # the home region's departments (catalogue.places)
+            "SELECT code, name FROM catalogue_department WHERE region_code = %s ORDER BY code", [home_region_code()]
+        )
         department_options = cursor.fetchall()
         cursor.execute(
             "SELECT action_id, programme_id, valid_from, valid_until FROM catalogue_actionlabel WHERE state = %s",

@@ -31,6 +31,12 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
 
 
+def simplify(name: str) -> str:
+    """A place name as people type it: folded, hyphens and apostrophes as spaces ("Saint-Maur" and "saint maur"
+    compare equal). Stored as `Commune.search_name`."""
+    return " ".join(re.split(r"[\s'\u2019-]+", fold(name))).strip()
+
+
 def with_glued_variants(folded: str) -> str:
     """Adds the glued form of hyphenated words, so that "expertcomptable" finds "expert-comptable"."""
     glued = {match.replace("-", "") for match in HYPHENATED.findall(folded)}

@@ -1,5 +1,6 @@
 /* Maps of the portal (Leaflet, served by the portal). Each element with data-map-points shows the points of the
-   JSON script it names; the list or the addresses next to it stay the primary, accessible view. */
+   JSON script it names; the list or the addresses next to it stay the primary, accessible view. Without points, a
+   map shows the box of its data-home-bounds ([[south, west], [north, east]]), else France. */
 (function () {
   "use strict";
 
@@ -34,8 +35,10 @@
     });
     if (bounds.length) {
       map.fitBounds(bounds, { padding: [24, 24], maxZoom: 14 });
+    } else if (element.dataset.homeBounds) {
+      map.fitBounds(JSON.parse(element.dataset.homeBounds)); /* the home region (PORTAL_REGION_CODE) */
     } else {
-      map.setView([48.8566, 2.3522], 9);
+      map.setView([46.6, 2.4], 5);
     }
   }
 

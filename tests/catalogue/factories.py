@@ -14,6 +14,7 @@ from catalogue.models import (
     RomeCode,
     TrainingPlace,
 )
+from catalogue.search.text import simplify
 from catalogue.services import search_documents_refresh
 from tests.organisms.factories import OrganismFactory
 
@@ -37,6 +38,7 @@ class CommuneFactory(DjangoModelFactory):
 
     code = "94028"
     name = "Créteil"
+    search_name = factory.LazyAttribute(lambda commune: simplify(commune.name))
     department = factory.SubFactory(DepartmentFactory)
     postcodes = "94000"
     population = 93000

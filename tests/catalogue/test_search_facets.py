@@ -37,7 +37,7 @@ APPLY = {
 @pytest.fixture(scope="module")
 def catalogue(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
-        load_reference_data(region_code="11")
+        load_reference_data(regions=["11"])
         seed_demo(sessions=1500, seed=3, today=timezone.localdate())
         yield
         transaction.set_rollback(True)

@@ -91,10 +91,12 @@ def test_an_ambiguous_place_offers_the_communes(client, catalogue):
     assert "3 formations trouvées" in html  # the other criteria still apply
 
 
-def test_an_unknown_place_names_the_portal_s_region(client, catalogue, settings):
+def test_an_unknown_place_is_unknown_in_all_of_france(client, catalogue, settings):
+    """Places are known nationwide: the message does not send people back to the portal's region."""
     settings.PORTAL_REGION_NAME = "Bretagne"
     html = html_of(client.get(SEARCH, {"lieu": "Atlantis"}))
-    assert "Commune introuvable en Bretagne" in html and "Île-de-France" not in html.split("<main")[1]
+    assert "Commune introuvable : vérifiez l&#x27;orthographe ou saisissez un code postal." in html
+    assert "Bretagne" not in html.split("<main")[1].split("</main>")[0]
 
 
 def test_bad_input_is_explained_in_french_and_the_rest_still_applies(client, catalogue):
@@ -102,7 +104,7 @@ def test_bad_input_is_explained_in_french_and_the_rest_still_applies(client, cat
         client.get(SEARCH, {"lieu": "Atlantis", "debut_min": "32/13/2027", "axe": ["hybride", "lune"], "q": "analyst"})
     )
     assert "Certains critères n'ont pas pu être appliqués" in html
-    assert "Commune introuvable en Île-de-France" in html
+    assert "Commune introuvable" in html
     assert "Saisissez une date valide, par exemple 15/03/2027 ou 2027-03-15." in html
     assert "Sélectionnez un choix valide. lune n\u2019en fait pas partie." in html
     assert 'href="#id_lieu"' in html and 'aria-invalid="true"' in html

@@ -21,7 +21,7 @@ TODAY = date(2026, 11, 23)
 def demo(django_db_setup, django_db_blocker):
     """One demo catalogue for the module, rolled back at its end."""
     with django_db_blocker.unblock(), transaction.atomic():
-        load_reference_data(region_code="11")
+        load_reference_data(regions=["11"])
         report = seed_demo(sessions=2000, seed=7, today=TODAY)
         yield report
         transaction.set_rollback(True)
@@ -129,7 +129,7 @@ def test_one_account_per_persona(demo, client):
 
 @pytest.mark.django_db
 def test_same_seed_same_catalogue():
-    load_reference_data(region_code="11")
+    load_reference_data(regions=["11"])
     seed_demo(sessions=300, seed=11, today=TODAY)
     first = fingerprint()
     seed_demo(sessions=300, seed=11, today=TODAY)

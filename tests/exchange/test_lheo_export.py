@@ -30,7 +30,7 @@ def schema():
 @pytest.fixture(scope="module")
 def catalogue(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
-        load_reference_data(region_code="11")
+        load_reference_data(regions=["11"])
         seed_demo(sessions=800, seed=9, today=timezone.localdate())
         yield
         transaction.set_rollback(True)
