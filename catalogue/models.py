@@ -15,9 +15,17 @@ from .rules import EVALUATED_STATES, active_label_q
 PUBLIC_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
+PUBLIC_ID_SPACE = len(PUBLIC_ID_ALPHABET) ** 10
+
+
 def new_public_id() -> str:
-    """A short, unguessable identifier for public URLs (no sequential primary keys in URLs)."""
-    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(10))
+    """A short, unguessable identifier for public URLs (no sequential primary keys in URLs): 10 letters drawn
+    uniformly from the alphabet (one draw from the system's random source, spelt in base 31)."""
+    number, letters = secrets.randbelow(PUBLIC_ID_SPACE), []
+    for _ in range(10):
+        number, digit = divmod(number, len(PUBLIC_ID_ALPHABET))
+        letters.append(PUBLIC_ID_ALPHABET[digit])
+    return "".join(letters)
 
 
 # Reference data ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from .bulk import insert_many
 from .models import AuditEntry
 
 # Kept out of snapshots: they change on every save and say nothing a person did.
@@ -122,7 +123,8 @@ def audit_record(
 
 
 def audit_records(entries: list[AuditEntry]) -> None:
-    AuditEntry.objects.bulk_create(entries, batch_size=1000)
+    """Saves many entries at once (COPY on PostgreSQL: a feed's 100,000 entries cost seconds)."""
+    insert_many(AuditEntry, entries)
 
 
 @dataclass(frozen=True)
