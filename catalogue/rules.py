@@ -5,10 +5,13 @@ An action's label is active on a day when it is granted and that day falls withi
 expires). Labels granted or later withdrawn are the ones whose sessions report results (programme evaluation).
 """
 
+from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
 from django.db.models import Q
+
+from .choices import Funder
 
 # The label states, as stored (catalogue.models.ActionLabel.State): written here to keep this module free of models.
 GRANTED = "granted"
@@ -44,3 +47,14 @@ def active_label_mask(valid_from: np.ndarray, valid_until: np.ndarray, today: in
     """Over the index's granted labels: `valid_from` is NOT_GRANTED where no label was granted, `valid_until` is
     OPEN_END for an open end."""
     return (valid_from <= today) & (valid_until >= today)
+
+
+# Free for jobseekers, read from LHÉO (which has no such element): the training's costs may be covered
+# (`prise-en-charge-frais-possible` = 1) and one of its funders (`organisme-financeur`) buys places for jobseekers: the
+# Region (2), France Travail (4) or the State's employment ministry (11). A portal extra stating it, where present,
+# says it instead (exchange.lheo_reader).
+JOBSEEKER_FUNDERS = frozenset({Funder.REGION.value, Funder.FRANCE_TRAVAIL.value, Funder.STATE_EMPLOYMENT.value})
+
+
+def free_for_jobseekers_from_lheo(*, costs_covered: bool, funder_codes: Iterable[str]) -> bool:
+    return costs_covered and any(code in JOBSEEKER_FUNDERS for code in funder_codes)

@@ -37,6 +37,7 @@ from catalogue.places import in_home_region_q
 from catalogue.search.text import lexicon_add
 from catalogue.services import action_document
 from core.models import AuditEntry
+from exchange.models import FeedSource, ImportRun
 from organisms.models import Membership, Organism
 from sessions.models import SessionOutcome, SessionReminder, TrainingSession
 
@@ -814,6 +815,11 @@ DEMO_TABLES = (
 def clear_catalogue() -> None:
     """Empty the catalogue tables with plain DELETEs (fast on 100,000 rows, unlike the ORM's cascade)."""
     with connection.cursor() as cursor:
+        # Import runs, and feeds owned by an organisation, go with the catalogue they fed.
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(ImportRun._meta.db_table)}")
+        cursor.execute(
+            f"DELETE FROM {connection.ops.quote_name(FeedSource._meta.db_table)} WHERE organism_id IS NOT NULL"
+        )
         for model in DEMO_TABLES:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
     User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").delete()

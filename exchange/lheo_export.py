@@ -110,6 +110,18 @@ def coordinates(organism: Organism, *, with_address: bool = True) -> str:
     return "<coordonnees>" + "".join(parts) + "</coordonnees>"
 
 
+def formation_contact(formation: Formation, organism: Organism) -> str:
+    """The formation's own contact, else the organisation's."""
+    if not (formation.contact_name or formation.contact_phone or formation.contact_email):
+        return coordinates(organism, with_address=False)
+    parts = [text("nom", formation.contact_name or organism.usual_name, 50)]
+    if formation.contact_phone:
+        parts.append(f"<telfixe>{text('numtel', formation.contact_phone, 25)}</telfixe>")
+    if formation.contact_email:
+        parts.append(text("courriel", formation.contact_email, 160))
+    return "<coordonnees>" + "".join(parts) + "</coordonnees>"
+
+
 def formations_in_scope(scope: ExportScope, today: date):
     sessions = TrainingSession.objects.filter(is_published=True).not_ended(today)
     if scope.department_code:
@@ -187,11 +199,12 @@ def formation_xml(formation: Formation, scope: ExportScope, report: ExportReport
         + text("resultats-attendus", formation.expected_results or "Attestation de fin de formation", 3000)
         + text("contenu-formation", formation.content or formation.title, 3000)
         + text("certifiante", 1 if formation.is_certifying else 0)
-        + f"<contact-formation>{coordinates(organism, with_address=False)}</contact-formation>"
+        + f"<contact-formation>{formation_contact(formation, organism)}</contact-formation>"
         + text("parcours-de-formation", 1)
         + text("code-niveau-entree", formation.entry_level)
         + certification
         + text("code-niveau-sortie", formation.exit_level)
+        + (f"<url-formation>{text('urlweb', formation.website, 400)}</url-formation>" if formation.website else "")
         + "".join(actions)
         + "<organisme-formation-responsable>"
         + text("numero-activite", organism.nda)
@@ -275,8 +288,10 @@ def action_xml(action: Action, formation: Formation, scope: ExportScope, report:
         + text("conditions-specifiques", action.entry_requirements or "Aucune", 3000)
         + text("prise-en-charge-frais-possible", 1 if funders or action.cpf_eligible else 0)
         + places
-        + text("modalites-entrees-sorties", 1 if any(s.rolling_entry for s in sessions) else 0)
-        + f"<url-action>{text('urlweb', scope.base_url.rstrip('/') + '/formations/' + action.public_id + '/')}</url-action>"
+        # Rolling entry for the whole action only when every session has it; otherwise per session, in extras.
+        + text("modalites-entrees-sorties", 1 if all(s.rolling_entry for s in sessions) else 0)
+        # The organisation's page of the action, else the portal's.
+        + f"<url-action>{text('urlweb', action.website or scope.base_url.rstrip('/') + '/formations/' + action.public_id + '/', 400)}</url-action>"
         + "".join(session_xml(session, organism) for session in sessions)
         + (
             text(

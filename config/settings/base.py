@@ -188,6 +188,8 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© les contributeurs d'O
 # copy of lheo-2.3.xsd to validate imports against it. Without it the portal's own checks still apply.
 LHEO_XSD_PATH = env_str("LHEO_XSD_PATH", "")
 LHEO_IMPORT_MAX_BYTES = env_int("LHEO_IMPORT_MAX_BYTES", 50_000_000)
+# Feeds (import_lheo, sync_feeds) are streamed from disk: a regional feed of 100,000 sessions weighs about 200 MB.
+LHEO_FEED_MAX_BYTES = env_int("LHEO_FEED_MAX_BYTES", 1_000_000_000)
 
 # Read-only public API: JSON only, no session or login, anonymous requests throttled.
 REST_FRAMEWORK = {

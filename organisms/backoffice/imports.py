@@ -9,8 +9,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from exchange.feeds import run_import
 from exchange.lheo_export import ExportScope
-from exchange.lheo_import import import_lheo
+from exchange.lheo_import import ORGANISATION_POLICY, import_lheo
+from exchange.models import ImportRun
 from exchange.spreadsheet import COLUMNS, current_rows, to_csv, to_xlsx, upload_sessions
 from exchange.views import lheo_download
 
@@ -38,19 +40,29 @@ def import_lheo_view(request):
             messages.error(request, "Le fichier à importer n'est plus disponible : déposez-le à nouveau.")
             return redirect("backoffice:import_lheo")
         with default_storage.open(name, "rb") as stored:
-            report = import_lheo(stored.read(), organism=request.organism, commit=True, by=request.user)
+            _, report = run_import(
+                stored.read(),
+                organism=request.organism,
+                policy=ORGANISATION_POLICY,
+                commit=True,
+                by=request.user,
+                trigger=ImportRun.Trigger.UPLOAD,
+                origin=request.session.get("lheo_upload_name", "fichier déposé"),
+            )
         default_storage.delete(name)
         request.session.pop("lheo_upload", None)
         if report.written:
             messages.success(request, f"Import terminé. {report.summary()}")
             return redirect("backoffice:dashboard")
     elif request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["fichier"].read()
+        upload = form.cleaned_data["fichier"]
+        data = upload.read()
         report = import_lheo(data, organism=request.organism, commit=False, by=request.user)
         forget_upload(request, "lheo_upload")
         if report.ok:
             name = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.xml", ContentFile(data))
             request.session["lheo_upload"] = name
+            request.session["lheo_upload_name"] = upload.name[:200]
     return render(request, "organisms/import_lheo.html", {"form": form, "report": report})
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from catalogue.models import Action, Formation
 from exchange.lheo_export import ExportScope, export_lheo
-from exchange.lheo_import import import_lheo
+from exchange.lheo_import import ORGANISATION_POLICY, import_lheo
 from organisms.models import Organism
 from sessions.models import TrainingSession
 from tests.catalogue.factories import (
@@ -117,7 +117,7 @@ def test_changes_are_counted_and_missing_sessions_archived():
         "<intitule-formation>Formation 2</intitule-formation>",
         "<intitule-formation>Formation deux</intitule-formation>",
     )
-    report = import_lheo(xml.encode())  # a preview
+    report = import_lheo(xml.encode(), organism=organism)  # a preview
     assert report.counts["formations"].updated == 1
     assert report.counts["sessions"].archived == 1
     assert not report.written
@@ -237,10 +237,17 @@ def test_a_broken_invariant_is_reported_at_its_element_in_french():
         flags=re.S,
     )
     empty_catalogue()
-    report = import_lheo(xml.encode(), commit=True)
+    report = import_lheo(xml.encode(), commit=True, policy=ORGANISATION_POLICY)  # all or nothing
     assert not report.written and not Formation.objects.exists()
     assert [p.message for p in report.problems] == ["L'axe « formation hybride » suppose une modalité mixte."]
-    assert report.problems[0].path.endswith("/action") and report.problems[0].line
+    assert report.problems[0].path == "/lheo/offres/formation[2]/action" and report.problems[0].line
+    assert (report.problems[0].record, report.problems[0].numero) == ("action", "A-1")
+    report = import_lheo(xml.encode(), commit=True)  # a feed: the other records are written
+    assert report.written and [p.message for p in report.problems] == [
+        "L'axe « formation hybride » suppose une modalité mixte."
+    ]
+    assert sorted(Action.objects.values_list("external_id", flat=True)) == ["A-0", "A-2"]
+    assert report.counts["actions"].rejected == 1 and report.sessions_rejected == 2
 
 
 def test_malformed_values_are_problems_not_server_errors():
@@ -262,3 +269,81 @@ def test_malformed_values_are_problems_not_server_errors():
 def test_utf16_files_are_refused_before_parsing():
     report = import_lheo(XXE.decode().encode("utf-16"), commit=True)
     assert report.problems[0].message == "Encodage non pris en charge : enregistrez le fichier en UTF-8."
+
+
+UTF7 = b"""<?xml version="1.0" encoding="UTF-7"?>
+<lheo xmlns="http://lheo.gouv.fr/2.3"><offres><formation numero="1"/></offres></lheo>"""
+UTF7_MESSAGE = "Encodage déclaré « UTF-7 » refusé : un fichier LHÉO est en UTF-8 ou en ISO-8859-1."
+
+
+def foreign_element_file() -> bytes:
+    """A valid export with an element from another namespace inside a session: the schema refuses it."""
+    build_catalogue()
+    xml = exported().replace(
+        '<session numero="S-2-1">', '<session numero="S-2-1"><x:note xmlns:x="urn:autre">?</x:note>', 1
+    )
+    return xml.encode()
+
+
+@needs_schema
+@pytest.mark.parametrize("declared", ["UTF-7", "utf-16", "EBCDIC-FR", "windows-1252"])
+def test_declared_encodings_other_than_lheo_s_are_refused(declared):
+    data = UTF7.replace(b"UTF-7", declared.encode())
+    report = import_lheo(data, commit=True)
+    assert not report.ok and report.problems[0].message.startswith(f"Encodage déclaré « {declared} » refusé")
+
+
+@needs_schema
+def test_hostile_encodings_and_foreign_elements_through_the_command(tmp_path, capsys, settings):
+    settings.LHEO_XSD_PATH = str(XSD)
+    path = tmp_path / "flux.xml"
+    path.write_bytes(UTF7)
+    with pytest.raises(CommandError, match="rien n'est écrit"):
+        call_command("import_lheo", str(path), "--commit")
+    assert UTF7_MESSAGE in capsys.readouterr().out
+    path.write_bytes(foreign_element_file())
+    call_command("import_lheo", str(path), "--max-rejected", "20")  # one session of six refused: the rest previewed
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "urn:autre" in line)
+    assert re.match(r"\s+ligne \d+, /lheo/offres/formation\[3\]/action/session\[1\]/note \(session S-2-1\) : ", line)
+
+
+@needs_schema
+def test_hostile_encodings_and_foreign_elements_through_the_upload_page(client, settings, tmp_path):
+    settings.MEDIA_ROOT, settings.LHEO_XSD_PATH = str(tmp_path), str(XSD)
+    data = foreign_element_file()
+    organism = Organism.objects.get()
+    client.force_login(MembershipFactory(organism=organism).user)
+    url = reverse("backoffice:import_lheo")
+    response = client.post(url, {"fichier": SimpleUploadedFile("offre.xml", UTF7, "application/xml")})
+    assert response.status_code == 200 and UTF7_MESSAGE.replace("'", "&#x27;") in response.content.decode()
+    response = client.post(url, {"fichier": SimpleUploadedFile("offre.xml", data, "application/xml")})
+    html = response.content.decode()
+    assert response.status_code == 200 and "Le fichier est refusé : 1 problème, rien n'est écrit" in html
+    assert re.search(r"Ligne \d+, <code>/lheo/offres/formation\[3\]/action/session\[1\]/note</code>", html)
+
+
+@needs_schema
+def test_export_then_import_then_export_gives_the_same_file():
+    """docs/lheo-mapping.md both ways: what the export writes, the import reads back, and exports alike."""
+    organism = build_catalogue()
+    action = Action.objects.get(external_id="A-1")
+    action.website = "https://atelier.example.org/formations/a1"
+    action.cpf_eligible, action.free_for_jobseekers = True, True
+    action.save()
+    formation = action.formation
+    formation.website, formation.contact_name, formation.contact_email = (
+        "https://atelier.example.org/f1",
+        "Accueil",
+        "accueil@atelier.example.org",
+    )
+    formation.save()
+    TrainingSession.objects.filter(external_id="S-1-1").update(
+        rolling_entry=True, registration_opens=timezone.localdate(), recruitment_state=3
+    )
+    first = exported()
+    empty_catalogue()
+    report = import_lheo(first.encode(), commit=True)
+    assert report.written and not report.problems, [str(p) for p in report.problems]
+    Organism.objects.update(approval_state=organism.approval_state)  # the Region approves the new organisation
+    assert exported() == first
