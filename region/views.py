@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from core.audit import readable_changes
 from core.models import AuditEntry
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Sheet, csv_bytes, xlsx_bytes
 from exchange.lheo_export import ExportScope
+from exchange.models import FeedSource, ImportRun
 from exchange.views import lheo_download
 from organisms.decisions import DecisionError
 from organisms.models import Organism
@@ -331,3 +332,60 @@ def export_lheo_view(request):
         base_url=request.build_absolute_uri("/"),
     )
     return lheo_download(scope, "catalogue")
+
+
+# Imports of LHÉO files: every run, its counts and its full report ------------------------------------------------
+
+PROBLEM_COLUMNS = ["Fiche", "Numéro", "Ligne", "Élément", "Problème"]
+RECORD_LABELS = {"formation": "Formation", "action": "Action", "session": "Session", "": "Fichier"}
+
+
+def problem_rows(run: ImportRun) -> list[list]:
+    return [
+        [
+            RECORD_LABELS.get(p.get("record", ""), p.get("record", "")),
+            p.get("numero", ""),
+            p.get("line") or "",
+            p.get("path", ""),
+            p.get("message", ""),
+        ]
+        for p in run.problems
+    ]
+
+
+@require_safe
+@staff_required()
+def import_runs(request):
+    """Every import run, newest first, and the configured feeds with their last run."""
+    runs = ImportRun.objects.defer("problems").select_related("source", "organism").order_by("-started_at", "-id")
+    source = request.GET.get("flux", "")
+    if source:
+        runs = runs.filter(source__name=source)
+    latest = ImportRun.objects.filter(source=OuterRef("pk")).order_by("-started_at", "-id").values("id")[:1]
+    feeds = list(FeedSource.objects.select_related("organism").annotate(last_run_id=Subquery(latest)).order_by("name"))
+    last = ImportRun.objects.defer("problems").in_bulk([feed.last_run_id for feed in feeds if feed.last_run_id])
+    for feed in feeds:
+        feed.last_run = last.get(feed.last_run_id)
+    return render(
+        request,
+        "region/import_runs.html",
+        {"page": Paginator(runs, 50).get_page(request.GET.get("page")), "feeds": feeds, "source": source},
+    )
+
+
+@require_safe
+@staff_required()
+def import_run(request, pk):
+    run = get_object_or_404(ImportRun.objects.select_related("source", "organism", "by"), pk=pk)
+    page = Paginator(problem_rows(run), 100).get_page(request.GET.get("page"))
+    return render(request, "region/import_run.html", {"run": run, "page": page, "columns": PROBLEM_COLUMNS})
+
+
+@require_safe
+@staff_required()
+def import_run_report(request, pk):
+    """The run's full report as CSV (one line per problem), through core.spreadsheets."""
+    run = get_object_or_404(ImportRun, pk=pk)
+    response = HttpResponse(csv_bytes([PROBLEM_COLUMNS, *problem_rows(run)]), content_type=CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-{run.started_at:%Y-%m-%d}.csv"'
+    return response

@@ -3,8 +3,10 @@ needs a group, a viewer cannot decide, a labeller decides labels only. A staff U
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.groups import ADMINISTRATOR, LABELLER, VIEWER, ensure_region_groups
+from exchange.models import ImportRun
 from region.urls import urlpatterns as region_patterns
 from tests.accounts.factories import UserFactory
 from tests.catalogue.factories import ActionFactory, ActionLabelFactory, ProgrammeFactory
@@ -26,6 +28,9 @@ MATRIX = {
     "label_detail": (lambda r: [r["label"].pk], "view", "label"),
     "label_withdraw": (lambda r: [r["label"].pk], None, "label"),
     "action_label": (lambda r: [r["action"].public_id], "label", "label"),
+    "import_runs": (lambda r: [], "view", None),
+    "import_run": (lambda r: [r["run"].pk], "view", None),
+    "import_run_report": (lambda r: [r["run"].pk], "view", None),
 }
 POWERS = {VIEWER: {"view"}, LABELLER: {"view", "label"}, ADMINISTRATOR: {"view", "label", "organism", "programme"}}
 
@@ -44,6 +49,9 @@ def records(db):
         "programme": ProgrammeFactory(),
         "label": ActionLabelFactory(action=action),
         "action": action,
+        "run": ImportRun.objects.create(
+            origin="flux.xml", trigger=ImportRun.Trigger.COMMAND, started_at=timezone.now()
+        ),
     }
 
 
