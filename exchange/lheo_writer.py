@@ -248,7 +248,8 @@ class Writer:
         missing = sirets - set(found)
         if missing:
             found.update(
-                (o.siret, o) for o in Organism.objects.filter(siret__in=missing).only("pk", "siret", "usual_name")
+                (o.siret, o)
+                for o in Organism.objects.filter(siret__in=missing).only("pk", "siret", "usual_name").order_by()
             )
         new = []
         for unit in units:
@@ -292,7 +293,7 @@ class Writer:
             (f.organism_id, f.external_id): f
             for f in Formation.objects.filter(
                 organism_id__in={key[0] for key in wanted}, external_id__in={key[1] for key in wanted}
-            )
+            ).order_by()
         }
         by_unit, new, changed, names, states = {}, [], [], set(), {}
         for key, unit in wanted.items():
@@ -333,15 +334,15 @@ class Writer:
             want = {self.rome[code] for code in unit.rome}
             have = current.get(formation.pk, set())
             if want != have:
-                removed.append(formation.pk)
                 added.extend(through(formation_id=formation.pk, romecode_id=rome_id) for rome_id in sorted(want))
                 created, changes = states[key]
                 if not created:
+                    removed.append(formation.pk)
                     labels = {pk: code for code, pk in self.rome.items()}
                     changes["rome_codes"] = [sorted(labels[pk] for pk in have), sorted(labels[pk] for pk in want)]
         if removed:
             through.objects.filter(formation_id__in=removed).delete()
-            insert_many(through, added)
+        insert_many(through, added)
         for unit in units:
             formation = by_unit[(unit.siret, unit.numero)]
             created, changes = states[(formation.organism_id, unit.numero)]
@@ -365,10 +366,10 @@ class Writer:
             (a.formation_id, a.external_id): a
             for a in Action.objects.filter(
                 formation_id__in={key[0] for key in wanted}, external_id__in={key[1] for key in wanted}
-            )
+            ).order_by()
         }
         wanted_ids = {record.public_id for _, _, record in wanted.values() if record.public_id}
-        taken = set(Action.objects.filter(public_id__in=wanted_ids).values_list("public_id", flat=True))
+        taken = set(Action.objects.filter(public_id__in=wanted_ids).order_by().values_list("public_id", flat=True))
         by_key, new, changed, names, states = {}, [], [], set(), {}
         for key, (unit, formation, record) in wanted.items():
             action = existing.get(key)
@@ -425,21 +426,25 @@ class Writer:
             created = states[key] is None
             have_audiences, have_funders = sorted(audiences.get(action.pk, [])), sorted(funders.get(action.pk, []))
             if have_audiences != record.audiences:
-                rewrite_audiences.append(action.pk)
+                if not created:
+                    rewrite_audiences.append(action.pk)
                 new_audiences.extend(ActionAudience(action_id=action.pk, code=code) for code in record.audiences)
                 if not created:
                     states[key]["audiences"] = [have_audiences, record.audiences]
             if have_funders != record.funders:
-                rewrite_funders.append(action.pk)
+                if not created:
+                    rewrite_funders.append(action.pk)
                 new_funders.extend(
                     ActionFunder(action_id=action.pk, code=code, funded_places=places)
                     for code, places in record.funders
                 )
                 if not created:
                     states[key]["funders"] = [[c for c, _ in have_funders], [c for c, _ in record.funders]]
-        ActionAudience.objects.filter(action_id__in=rewrite_audiences).delete()
+        if rewrite_audiences:
+            ActionAudience.objects.filter(action_id__in=rewrite_audiences).delete()
         insert_many(ActionAudience, new_audiences)
-        ActionFunder.objects.filter(action_id__in=rewrite_funders).delete()
+        if rewrite_funders:
+            ActionFunder.objects.filter(action_id__in=rewrite_funders).delete()
         insert_many(ActionFunder, new_funders)
         for key, (unit, formation, record) in wanted.items():
             action = by_key[(unit.siret, unit.numero, record.numero)]
@@ -465,7 +470,7 @@ class Writer:
         """Training places, matched on commune and street: (action key, position in the record) -> place id."""
         records = [(unit, record) for unit in units for record in unit.actions]
         current: dict[int, dict[tuple, TrainingPlace]] = {}
-        for place in TrainingPlace.objects.filter(action_id__in=[a.pk for a in actions.values()]):
+        for place in TrainingPlace.objects.filter(action_id__in=[a.pk for a in actions.values()]).order_by():
             current.setdefault(place.action_id, {})[(place.commune_id, place.street)] = place
         new, changed, positions = [], [], {}
         for unit, record in records:
@@ -510,10 +515,12 @@ class Writer:
             (s.action_id, s.external_id): s
             for s in TrainingSession.objects.filter(
                 action_id__in={key[0] for key in wanted}, external_id__in={key[1] for key in wanted}
-            )
+            ).order_by()
         }
         wanted_ids = {s.public_id for _, _, _, s in wanted.values() if s.public_id}
-        taken = set(TrainingSession.objects.filter(public_id__in=wanted_ids).values_list("public_id", flat=True))
+        taken = set(
+            TrainingSession.objects.filter(public_id__in=wanted_ids).order_by().values_list("public_id", flat=True)
+        )
         new, changed, names = [], [], set()
         for key, (unit, record, action, wanted_session) in wanted.items():
             fields = dict(wanted_session.fields)
