@@ -145,7 +145,7 @@ def test_a_plain_feed_marks_a_region_funded_training_free_for_jobseekers(places)
     assert titles(Query(free=True)) == {"Financée par la Région", "Financée par l'État"}
 
 
-def test_standard_elements_are_read(places):
+def test_standard_elements_are_read(places, client):
     data = feed(
         [
             F(
@@ -192,6 +192,10 @@ def test_standard_elements_are_read(places):
     assert session.recruitment_state == 2 and not session.is_remote and session.place.commune == places["creteil"]
     # modalites-enseignement = 2: the sessions are remote, wherever one registers.
     assert TrainingSession.objects.get(external_id="S-2").is_remote
+    approve_all()
+    html = client.get(f"/formations/{blended.public_id}/").content.decode()
+    assert "Contactez Accueil formation par courriel à" in html and "01 23 45 67 89" in html
+    assert 'href="https://www.centre.example.org/actions/a1"' in html
 
 
 def test_escaped_html_in_text_elements_becomes_clean_text(places, client):
