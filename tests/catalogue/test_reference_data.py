@@ -22,8 +22,9 @@ def distance_km(lat1, lon1, lat2, lon2):
 
 
 @pytest.fixture
-def loaded():
-    return load_reference_data(region_code="11")
+def loaded(reference_data):
+    """The reference data loaded once for the test session (tests/conftest.py): the report of that first load."""
+    return reference_data
 
 
 def test_counts(loaded):
@@ -36,6 +37,8 @@ def test_counts(loaded):
 
 
 def test_idempotent(loaded):
+    assert loaded.created == loaded.departments + loaded.communes + loaded.arrondissements + loaded.rome_codes
+    assert loaded.updated == 0
     again = load_reference_data(region_code="11")
     assert (again.created, again.updated) == (0, 0)
     assert Commune.objects.count() == 1286

@@ -2,29 +2,23 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count
 
 from accounts.models import User
 from catalogue.choices import Audience, Axis, TeachingMode
 from catalogue.models import Action, ActionAudience, ActionLabel, Department, Formation, Programme, TrainingPlace
-from catalogue.reference_data import load_reference_data
 from demo.builder import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, seed_demo
 from organisms.models import Organism
 from sessions.models import TrainingSession
 from sessions.state import Timing
 
-TODAY = date(2026, 11, 23)
+TODAY = date(2026, 11, 23)  # the determinism test's own small catalogues: same seed, same day
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """One demo catalogue for the module, rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_reference_data(region_code="11")
-        report = seed_demo(sessions=2000, seed=7, today=TODAY)
-        yield report
-        transaction.set_rollback(True)
+@pytest.fixture
+def demo(demo_catalogue):
+    """The session's shared demo catalogue (tests/conftest.py): its report and the day it was built around."""
+    return demo_catalogue
 
 
 def fingerprint() -> list[tuple]:
@@ -37,11 +31,11 @@ def fingerprint() -> list[tuple]:
 
 @pytest.mark.django_db
 def test_counts(demo):
-    assert demo.sessions == TrainingSession.objects.count() == 2000
-    assert demo.actions == Action.objects.count() == 500
-    assert demo.formations == Formation.objects.count()
-    assert demo.organisms == Organism.objects.count() >= 6
-    assert demo.labels == ActionLabel.objects.count() > 0
+    assert demo.report.sessions == TrainingSession.objects.count() == 2000
+    assert demo.report.actions == Action.objects.count() == 500
+    assert demo.report.formations == Formation.objects.count()
+    assert demo.report.organisms == Organism.objects.count() >= 6
+    assert demo.report.labels == ActionLabel.objects.count() > 0
 
 
 @pytest.mark.django_db
@@ -69,7 +63,7 @@ def test_sessions_in_every_state(demo):
 
     from django.utils import timezone
 
-    now = timezone.make_aware(datetime.combine(TODAY, time(12)))
+    now = timezone.make_aware(datetime.combine(demo.today, time(12)))
     for session in TrainingSession.objects.all():
         status = session.status(now=now)
         now_counts[status.timing] += 1
@@ -89,7 +83,7 @@ def test_programmes_and_labels(demo):
         "2ème chance numérique Île-de-France",
         "Grande École du Numérique",
     }
-    granted = ActionLabel.objects.active(TODAY).values("programme__slug").annotate(n=Count("id"))
+    granted = ActionLabel.objects.active(demo.today).values("programme__slug").annotate(n=Count("id"))
     assert {row["programme__slug"]: row["n"] > 5 for row in granted} == {
         "deuxieme-chance-numerique-idf": True,
         "grande-ecole-du-numerique": True,
@@ -128,8 +122,7 @@ def test_one_account_per_persona(demo, client):
 
 
 @pytest.mark.django_db
-def test_same_seed_same_catalogue():
-    load_reference_data(region_code="11")
+def test_same_seed_same_catalogue(reference_data):
     seed_demo(sessions=300, seed=11, today=TODAY)
     first = fingerprint()
     seed_demo(sessions=300, seed=11, today=TODAY)

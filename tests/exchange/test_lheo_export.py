@@ -5,14 +5,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from lxml import etree
 
 from catalogue.models import Programme
-from catalogue.reference_data import load_reference_data
-from demo.builder import seed_demo
 from exchange.lheo_export import NAMESPACE, ExportReport, ExportScope, export_lheo
 from organisms.models import Organism
 from sessions.models import TrainingSession
@@ -27,13 +24,10 @@ def schema():
     return etree.XMLSchema(etree.parse(str(XSD))) if XSD.exists() else None
 
 
-@pytest.fixture(scope="module")
-def catalogue(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_reference_data(region_code="11")
-        seed_demo(sessions=800, seed=9, today=timezone.localdate())
-        yield
-        transaction.set_rollback(True)
+@pytest.fixture
+def catalogue(demo_catalogue):
+    """The demo catalogue shared by the test session (tests/conftest.py), each test's changes rolled back."""
+    return demo_catalogue
 
 
 def export(scope=None) -> tuple[bytes, ExportReport]:

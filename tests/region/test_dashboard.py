@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, time, timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -12,21 +12,16 @@ from django.utils import timezone
 from accounts.groups import VIEWER, ensure_region_groups
 from catalogue.choices import Axis
 from catalogue.models import Action, ActionLabel, Department, Programme
-from catalogue.reference_data import load_reference_data
-from demo.builder import seed_demo
 from organisms.models import Organism
 from region.dashboard import Filters, region_dashboard
 from sessions.models import SessionOutcome, TrainingSession
 from tests.accounts.factories import UserFactory
 
 
-@pytest.fixture(scope="module")
-def catalogue(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_reference_data(region_code="11")
-        seed_demo(sessions=1500, seed=5, today=timezone.localdate())
-        yield
-        transaction.set_rollback(True)
+@pytest.fixture
+def catalogue(demo_catalogue):
+    """The demo catalogue shared by the test session (tests/conftest.py), each test's changes rolled back."""
+    return demo_catalogue
 
 
 def active(label, today):
