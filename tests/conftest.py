@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from pytest_django.fixtures import validate_django_db
@@ -181,7 +182,6 @@ def demo_catalogue(_shared_demo_catalogue, reference_data):
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate limits (allauth) live in the cache: each test starts with none used."""
-    from django.core.cache import cache
 
     cache.clear()
     yield

@@ -1,8 +1,9 @@
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from accounts.models import User
 from catalogue.choices import Audience, Axis, TeachingMode
@@ -59,9 +60,6 @@ def test_every_department_has_organisations_and_places(demo):
 def test_sessions_in_every_state(demo):
     now_counts = dict.fromkeys(Timing, 0)
     stale = full = past_still_open = 0
-    from datetime import datetime, time
-
-    from django.utils import timezone
 
     now = timezone.make_aware(datetime.combine(demo.today, time(12)))
     for session in TrainingSession.objects.all():

@@ -4,14 +4,15 @@ import io
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from lxml import etree
 
+from accounts.models import User
 from catalogue.models import Programme
 from exchange.lheo_export import NAMESPACE, ExportReport, ExportScope, export_lheo
-from organisms.models import Organism
+from organisms.models import Membership, Organism
 from sessions.models import TrainingSession
 
 XSD = Path(__file__).resolve().parents[2].parent / "shared" / "lheo" / "lheo-2.3.xsd"
@@ -84,7 +85,6 @@ def test_command_and_downloads(catalogue, client, tmp_path, capsys):
     call_command("export_lheo", "-o", str(target), "--programme", "grande-ecole-du-numerique")
     assert target.read_text(encoding="utf-8").startswith('<?xml version="1.0" encoding="UTF-8"?>')
     assert "Export LHÉO 2.3 :" in capsys.readouterr().err
-    from accounts.models import User
 
     member = User.objects.get(email="organisme-a@demo.catalogue.test")
     client.force_login(member)
@@ -98,9 +98,6 @@ def test_command_and_downloads(catalogue, client, tmp_path, capsys):
 
 @pytest.mark.django_db
 def test_nothing_to_export_is_said_not_written_as_an_invalid_file(client):
-    from accounts.models import User
-    from organisms.models import Membership
-
     organism = Organism.objects.create(
         siret="73282932000074", nda="11755555575", slug="vide", usual_name="Vide", legal_name="Vide SAS"
     )
@@ -110,7 +107,6 @@ def test_nothing_to_export_is_said_not_written_as_an_invalid_file(client):
     response = client.get(reverse("backoffice:export_lheo"))
     assert response.status_code == 404
     assert "Aucune offre publiée à exporter" in response.content.decode()
-    from django.core.management import CommandError
 
     with pytest.raises(CommandError, match="Aucune offre publiée"):
         call_command("export_lheo", "--organisme", "vide")
