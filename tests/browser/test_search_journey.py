@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from catalogue.choices import Audience
 from catalogue.models import SearchIndexVersion
@@ -76,7 +77,7 @@ def test_an_adviser_finds_a_training_near_creteil(live_server, page, axe_check, 
 
     page.get_by_role("link", name="Développeur web et web mobile").click()
     page.wait_for_url(f"**/formations/{catalogue.public_id}/")
-    assert page.locator("h1").inner_text() == "Développeur web et web mobile"
+    expect(page.locator("h1")).to_have_text("Développeur web et web mobile")
     axe_check(page, "detail")
 
     with page.expect_download() as download_info:
@@ -110,5 +111,5 @@ def test_narrow_screen(live_server, page, axe_check, catalogue):
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(live_server.url + "/formations/?commune=94028&rayon=20&public=16-25-ans")
     page.get_by_role("link", name="Aller aux résultats").click()
-    assert page.locator("[data-action]").first.is_visible()
+    expect(page.locator("[data-action]").first).to_be_visible()
     axe_check(page, "search-narrow")
