@@ -9,7 +9,10 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Threads (gthread worker): a slow client or a long download holds a thread, not the whole process; the search
+# index is shared by a process's threads. Each thread may hold a database connection: keep
+# WEB_CONCURRENCY x GUNICORN_THREADS under PostgreSQL's max_connections (100 by default).
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 # A request that holds a worker longer than this is killed and logged (uploads stop themselves well before).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
