@@ -124,8 +124,9 @@ def main() -> int:
         report("whole run", records, options.seconds)
         return 0
     began, ended = restart["began"], restart["ended"]
-    before = [r for r in records if r[0] < began]
-    after = [r for r in records if r[0] >= began]
+    # A request belongs to the phase in which it was answered.
+    before = [r for r in records if r[0] + r[1] / 1000 < began]
+    after = [r for r in records if r[0] + r[1] / 1000 >= began]
     report(f"before the restart (0-{began:.0f} s)", before, began)
     report(f"from the restart on ({began:.0f}-{options.seconds:.0f} s)", after, options.seconds - began)
     failed = [r for r in after if r[2] != 200]
@@ -139,9 +140,10 @@ def main() -> int:
         )
     else:
         print("errors after the restart: 0; recovered in 0.0 s")
-    with_latency = [r for r in after if r[2] == 200 and r[0] > began + 5]
+    settled = began + 10
+    with_latency = [r for r in after if r[0] > settled]
     if with_latency:
-        report("5 s after the restart to the end", with_latency, max(options.seconds - began - 5, 1))
+        report(f"from {settled:.0f} s to the end", with_latency, max(options.seconds - settled, 1))
     return 0
 
 
