@@ -155,7 +155,7 @@ def pids_serving(log_path, path: str) -> set[int]:
 @pytest.mark.postgresql
 def test_two_workers_share_one_api_limit(two_workers):
     base, log_path = two_workers
-    with ThreadPoolExecutor(max_workers=6) as pool:
+    with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(lambda _: fetch(base, "/api/v1/actions/")[0], range(40)))
     assert statuses.count(200) == 10 and statuses.count(429) == 30, statuses
     assert len(pids_serving(log_path, "/api/v1/actions/")) == 2  # both processes answered, one limit
@@ -181,7 +181,7 @@ def test_two_workers_share_one_login_limit(two_workers):
         )
         return status, "Trop de tentatives" in body.decode()
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=7) as pool:
         answers = list(pool.map(attempt, range(7)))
     assert all(status == 200 for status, _ in answers), answers
     assert sum(limited for _, limited in answers) == 2, answers
