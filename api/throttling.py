@@ -9,7 +9,7 @@ class AnonymousThrottle(AnonRateThrottle):
     """Anonymous API requests per client address, at the API_ANONYMOUS_RATE setting (read per request).
 
     DRF's own throttle reads the request history, then writes it back: two processes (or threads) answering at the
-    same moment both read the old history, and the limit leaks (22 answers instead of 10 in a test with two
+    same moment both read the old history, and the limit leaks (21 answers instead of 10 in a test with two
     gunicorn workers). Here the count is one atomic increment in the shared cache (Redis INCR): a window opens
     with the client's first request and lasts the rate's period; at most `num_requests` pass in it."""
 
