@@ -110,7 +110,6 @@ def test_a_build_is_due_when_the_catalogue_changed_after_the_interval_or_the_day
     assert build_due(None, token=None, now=now) == "aucun fichier publié"
 
 
-@pytest.mark.postgresql  # SQLite loses the catalogue's change triggers when a migration remakes a table
 def test_a_catalogue_change_is_published_by_the_command(catalogue, settings, capsys):
     settings.OPEN_DATA_MIN_INTERVAL_SECONDS = 0
     call_command("publish_open_data")
