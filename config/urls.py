@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from catalogue import views as catalogue_views
+from core import views as core_views
 from exchange import views as exchange_views
 from organisms import views as organism_views
 from sessions import views as session_views
@@ -34,4 +35,7 @@ urlpatterns = [
     path("espace-organisme/", include("organisms.backoffice.urls")),
     path("region/", include("region.urls")),
     path("admin/", admin.site.urls),
+    path("sante/", core_views.health, name="health"),
 ]
+
+handler500 = "core.views.server_error_or_outage"

@@ -188,6 +188,12 @@ def fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def open_data_root(settings, tmp_path_factory):
+    """Each test publishes its open data files in a folder of its own."""
+    settings.OPEN_DATA_ROOT = str(tmp_path_factory.mktemp("open-data"))
+
+
 @pytest.fixture
 def organism_a(db):
     return OrganismFactory(usual_name="Académie du code Créteil")

@@ -14,7 +14,7 @@ from exchange.lheo_import import import_lheo
 from exchange.spreadsheet import COLUMNS, current_rows, to_csv, to_xlsx, upload_sessions
 from exchange.views import lheo_download
 
-from ..permissions import organism_required
+from ..permissions import approved_organism_required, organism_required
 from .import_forms import LheoUploadForm, SpreadsheetUploadForm
 
 
@@ -27,7 +27,7 @@ def export_lheo_view(request):
 
 
 @require_http_methods(["GET", "POST"])
-@organism_required
+@approved_organism_required
 def import_lheo_view(request):
     """Upload an LHÉO file of the organisation's offer: every problem listed, a preview, then one write."""
     form = LheoUploadForm(request.POST or None, request.FILES or None)
@@ -74,7 +74,7 @@ def sessions_spreadsheet(request, kind, fmt):
 
 
 @require_http_methods(["GET", "POST"])
-@organism_required
+@approved_organism_required
 def sessions_upload(request):
     form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
     report = None

@@ -47,7 +47,7 @@ def test_an_adviser_finds_a_training_near_creteil(live_server, page, axe_check, 
 
     page.get_by_label("Commune ou code postal").fill("Créteil")
     page.get_by_label("Commune ou code postal").press("Enter")
-    page.wait_for_function("document.querySelector('#result-count').innerText.startsWith('3 ')")
+    expect(page.locator("#result-count")).to_have_text(re.compile(r"^3 "), use_inner_text=True)
     assert re.search(r"commune=94028", page.url)  # the shareable URL names the commune by its INSEE code
 
     page.get_by_label("Dans un rayon de").select_option("10")
@@ -55,14 +55,14 @@ def test_an_adviser_finds_a_training_near_creteil(live_server, page, axe_check, 
 
     page.locator("#id_public summary").click()
     page.get_by_label(re.compile(r"^Jeunes de 16 à 25 ans")).check()
-    page.wait_for_function("document.querySelector('#result-count').innerText.startsWith('2 ')")
+    expect(page.locator("#result-count")).to_have_text(re.compile(r"^2 "), use_inner_text=True)
     focused = page.evaluate("document.activeElement && document.activeElement.id")
     assert focused == "id_public_16-25-ans"  # focus stays on the box just ticked after the live update
 
     # Keyboard only: the axis box is reached and ticked without the mouse.
     page.locator("#id_axe_hybride").focus()
     page.keyboard.press("Space")
-    page.wait_for_function("document.querySelector('#result-count').innerText.startsWith('1 ')")
+    expect(page.locator("#result-count")).to_have_text(re.compile(r"^1 "), use_inner_text=True)
     assert page.evaluate("document.activeElement.id") == "id_axe_hybride"
     assert "public=16-25-ans" in page.url and "axe=hybride" in page.url
     results = page.locator("[data-action]")
