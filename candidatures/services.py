@@ -221,6 +221,8 @@ def meeting_book(*, meeting: InformationMeeting, person, now: datetime | None = 
     now = now or timezone.now()
     if meeting.is_cancelled or meeting.starts_at <= now:
         raise BookingError("Cette réunion n'est plus ouverte aux réservations.")
+    if Booking.objects.filter(meeting=meeting, person=person, state=Booking.State.BOOKED).exists():
+        raise BookingError("Vous avez déjà une place à cette réunion.")
     try:
         with transaction.atomic():
             taken = InformationMeeting.objects.filter(
