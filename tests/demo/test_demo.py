@@ -155,3 +155,25 @@ def test_demo_organisations_pass_their_own_validation(demo):
     """Every demo organisation is valid as a person would enter it (contact address and website included)."""
     for organism in Organism.objects.all():
         organism.full_clean()
+
+
+@pytest.mark.django_db
+def test_the_loop_is_there_at_once(demo):
+    from candidatures.models import Booking, Candidature, InformationMeeting
+    from shortlists.models import Favourite, SavedSearch, Shortlist
+
+    adviser = User.objects.get(email=f"conseiller@{DEMO_EMAIL_DOMAIN}")
+    jobseeker = User.objects.get(email=f"demandeur@{DEMO_EMAIL_DOMAIN}")
+    shortlists = Shortlist.objects.filter(owner=adviser)
+    assert shortlists.count() == 2
+    assert all(s.items.exclude(note="").exists() for s in shortlists)
+    states = set(Candidature.objects.filter(adviser=adviser).values_list("state", flat=True))
+    assert {"sent", "interview", "accepted", "refused", "waitlist"} <= states
+    assert Favourite.objects.filter(user=jobseeker).count() >= 2
+    assert SavedSearch.objects.filter(user=jobseeker).exists()
+    assert Candidature.objects.filter(person=jobseeker).exists()
+    assert Booking.objects.filter(person=jobseeker, state="booked").exists()
+    member = User.objects.get(email=f"organisme-a@{DEMO_EMAIL_DOMAIN}")
+    organism = member.memberships.get().organism
+    assert InformationMeeting.objects.filter(action__formation__organism=organism).exists()
+    assert Candidature.objects.filter(organism=organism).unanswered().exists()

@@ -31,7 +31,7 @@ def loop():
     slow = OrganismFactory(usual_name="Lent")
     labelled = TrainingSessionFactory(action__formation__organism=quick)
     ActionLabelFactory(action=labelled.action, granted=True)
-    a, b, c = (CandidatureFactory(session=labelled) for _ in range(3))
+    a, b, _unanswered = (CandidatureFactory(session=labelled) for _ in range(3))
     answered(a, after_hours=5)
     answered(b, after_hours=24, state="refused")
     far = TrainingSessionFactory(action__formation__organism=slow)
