@@ -37,19 +37,32 @@ def loop(transactional_db):
     member = verified(MembershipFactory(organism=organism, user__email="sophie@atelier.example.org").user)
     web = ActionFactory(formation=FormationFactory(organism=organism, title="Développeur web et web mobile"))
     place = TrainingPlaceFactory(action=web)
-    TrainingSessionFactory(action=web, is_remote=False, place=place, start_date=timezone.localdate() + timedelta(days=20))
+    TrainingSessionFactory(
+        action=web, is_remote=False, place=place, start_date=timezone.localdate() + timedelta(days=20)
+    )
     english = ActionFactory(
         remote=True, formation=FormationFactory(organism=organism, title="Anglais professionnel pour la logistique")
     )
     TrainingSessionFactory(action=english, start_date=timezone.localdate() + timedelta(days=12))
     meeting = MeetingFactory(action=web, capacity=8, details="Présentation du métier et du recrutement.")
     adviser = verified(
-        UserFactory(adviser=True, email="karim@francetravail.fr", first_name="Karim", last_name="Benali",
-                    structure="France Travail Créteil")
+        UserFactory(
+            adviser=True,
+            email="karim@francetravail.fr",
+            first_name="Karim",
+            last_name="Benali",
+            structure="France Travail Créteil",
+        )
     )
     jobseeker = verified(UserFactory(email="camille@example.org"))
-    return {"member": member, "adviser": adviser, "jobseeker": jobseeker, "web": web, "english": english,
-            "meeting": meeting}
+    return {
+        "member": member,
+        "adviser": adviser,
+        "jobseeker": jobseeker,
+        "web": web,
+        "english": english,
+        "meeting": meeting,
+    }
 
 
 def log_in(page, live_server, user, landing="**/mon-espace/"):
@@ -146,9 +159,10 @@ def test_adviser_shortlist_shared_client_interest_organisation_answer(live_serve
     axe_check(page, "loop-organisation-inbox")
     page.get_by_role("link", name="Dalila D.").click()
     page.wait_for_url(f"**/candidatures/{candidature.public_id}/")
-    assert "Karim Benali" in page.locator("main").inner_text() and "France Travail Créteil" in page.locator(
-        "main"
-    ).inner_text()
+    assert (
+        "Karim Benali" in page.locator("main").inner_text()
+        and "France Travail Créteil" in page.locator("main").inner_text()
+    )
     axe_check(page, "loop-organisation-candidature")
     page.get_by_label("Entretien proposé").check()
     page.get_by_label("Message à la personne").fill("Entretien jeudi à 10 h, au 1 rue Pasteur.")
