@@ -1,4 +1,4 @@
-"""From a search to a place in training, in Chromium, wide (1280 × 800) and narrow (390 × 844), axe on every page:
+"""From a search to a place in training, in Chromium, wide (1280 by 800) and narrow (390 by 844), axe on every page:
 an adviser builds a shortlist for a client from two searches and shares it; the client opens the link on a phone and
 says "je suis intéressé·e"; the organisation answers; the adviser sees the new state. A jobseeker saves a search,
 keeps a favourite and books an information meeting."""
