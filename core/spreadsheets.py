@@ -24,6 +24,15 @@ def sheet_title(text: str) -> str:
     return cleaned[:31].strip() or "Feuille"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(text: str) -> str:
+    """Text typed by the public, made inert in a spreadsheet: a cell that a spreadsheet program would read as a
+    formula (=, +, -, @) starts with an apostrophe instead."""
+    return "'" + text if isinstance(text, str) and text.startswith(FORMULA_STARTS) else text
+
+
 def csv_bytes(rows: Iterable[Sequence]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")

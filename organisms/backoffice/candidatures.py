@@ -13,7 +13,7 @@ from candidatures.models import Candidature, InformationMeeting
 from candidatures.scope import organism_candidature
 from candidatures.services import candidature_answer, candidature_mark_read
 from candidatures.states import CandidatureError
-from core.spreadsheets import CSV_CONTENT_TYPE, csv_bytes
+from core.spreadsheets import CSV_CONTENT_TYPE, csv_bytes, inert
 
 from ..permissions import organism_required
 from .candidature_forms import AnswerForm
@@ -127,10 +127,10 @@ def session_candidatures_csv(request, public_id):
                 c.public_id,
                 timezone.localtime(c.created_at).strftime("%d/%m/%Y %H:%M"),
                 c.get_origin_display(),
-                c.contact_name,
-                c.contact_email,
-                c.contact_phone,
-                c.message,
+                inert(c.contact_name),
+                inert(c.contact_email),
+                inert(c.contact_phone),
+                inert(c.message),
                 c.adviser.get_full_name() if c.adviser else "",
                 c.adviser.structure if c.adviser else "",
                 c.adviser.email if c.adviser else "",

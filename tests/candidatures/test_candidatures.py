@@ -1,5 +1,6 @@
 """Candidatures: sending, the state table, answers and their emails, withdrawal, caps, places, deadlines."""
 
+import csv
 from datetime import date, datetime, timedelta
 from io import StringIO
 
@@ -163,6 +164,22 @@ def test_the_organisation_reads_and_answers_from_its_inbox(client, member_a, job
     text = csv.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("Identifiant;Envoyée le;Envoyée par;Nom;Courriel")
     assert "Camille Martin" in text and "Acceptée" in text
+
+
+def test_the_csv_of_a_session_keeps_formulas_typed_by_the_public_inert(client, member_a):
+    organism = member_a.memberships.get().organism
+    candidature = CandidatureFactory(
+        session=TrainingSessionFactory(action__formation__organism=organism),
+        contact_name='=HYPERLINK("http://example.org","clic")',
+        message="+33 6 12 34 56 78 ; -moins ; @arobase",
+    )
+    client.force_login(member_a)
+    text = client.get(
+        reverse("backoffice:session_candidatures_csv", args=[candidature.session.public_id])
+    ).content.decode("utf-8-sig")
+    row = list(csv.reader(text.splitlines(), delimiter=";"))[1]
+    assert row[3] == '\'=HYPERLINK("http://example.org","clic")'
+    assert row[6] == "'+33 6 12 34 56 78 ; -moins ; @arobase"
 
 
 def test_the_person_follows_and_withdraws(client, jobseeker, django_capture_on_commit_callbacks):
