@@ -799,17 +799,17 @@ class DemoBuilder:
         adviser.save(update_fields=["structure"])
         org_a = users["organisme-a"].memberships.get().organism
         org_b = users["organisme-b"].memberships.get().organism
-        open_sessions = []
-        for organism in (org_a, org_b, None):
+        open_sessions = []  # with open registration, of distinct actions: four of A's, four of B's (others if short)
+        for organism, wanted in ((org_a, 4), (org_b, 8), (None, 8)):
             candidates = TrainingSession.objects.public().select_related("action__formation__organism")
             candidates = candidates.filter(action__formation__organism=organism) if organism else candidates
             for session in candidates.order_by("start_date", "pk")[:400]:
+                if len(open_sessions) >= wanted:
+                    break
                 if session.status(now=self.now).registration_open and session.action_id not in {
                     o.action_id for o in open_sessions
                 }:
                     open_sessions.append(session)
-                if len(open_sessions) >= 8 * (1 + (organism is None)):
-                    break
         if len(open_sessions) < 8:
             return 0
         s = open_sessions
