@@ -50,10 +50,10 @@ def main():
     from catalogue.models import Commune
     from catalogue.reference_data import load_reference_data
     from demo.builder import seed_demo
+    from sessions.models import TrainingSession
     from shortlists.alerts import run_alerts
     from shortlists.models import SavedSearch
     from shortlists.services import KeepError, saved_search_save
-    from sessions.models import TrainingSession
 
     if not Commune.objects.exists():
         load_reference_data(region_code="11")
