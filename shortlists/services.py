@@ -62,6 +62,8 @@ def saved_search_save(*, saved: SavedSearch, name: str, frequency: str, query=No
     saved.name = name.strip()[:100] or "Ma recherche"
     if query is not None:
         saved.query = normalise_query(query) if not isinstance(query, str) else query
+        if len(saved.query) > SavedSearch._meta.get_field("query").max_length:
+            raise KeepError("Cette recherche a trop de critères pour être enregistrée : retirez-en quelques-uns.")
     saved.frequency = frequency
     if frequency != SavedSearch.Frequency.NONE and not alert_before:
         if saved.pk is None:

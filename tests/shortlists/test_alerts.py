@@ -149,6 +149,14 @@ def test_too_broad_a_search_gets_no_alert(jobseeker, settings):
     ).pk
 
 
+def test_a_search_with_too_many_criteria_is_refused_in_french(client, jobseeker):
+    client.force_login(jobseeker)
+    url = reverse("shortlists:search_save") + "?q=web&organisme=" + "o" * 2100
+    response = client.post(url, {"name": "Trop", "frequency": "none"})
+    assert response.status_code == 200 and "trop de critères" in response.content.decode()
+    assert not SavedSearch.objects.exists()
+
+
 def test_saving_from_the_search_page(client, jobseeker):
     CommuneFactory()
     TrainingSessionFactory(action__formation__title="Développeur web")
