@@ -23,7 +23,7 @@ class AnswerForm(forms.Form):
         empty_label="Aucune en particulier",
     )
     take_place = forms.TypedChoiceField(
-        label="Places restantes de la session",
+        label="Si vous acceptez : places restantes de la session",
         choices=[("1", "Retirer une place"), ("0", "Ne pas changer")],
         coerce=lambda v: v == "1",
         required=False,
