@@ -1,15 +1,19 @@
 """Information meetings: booking, cancelling, the calendar file, and capacity under concurrent bookings."""
 
 import threading
+from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.db import close_old_connections, connection
 from django.urls import reverse
+from django.utils import timezone
 
 from candidatures.models import Booking, InformationMeeting
 from candidatures.services import FULL, BookingError, booking_cancel, meeting_book
 from tests.accounts.factories import UserFactory
 from tests.candidatures.factories import MeetingFactory
+from tests.catalogue.factories import ActionFactory
 
 
 @pytest.mark.django_db
@@ -108,3 +112,36 @@ def test_many_concurrent_bookings_never_exceed_the_capacity():
     assert sorted(results) == ["booked"] * 3 + ["refused"] * 5
     meeting.refresh_from_db()
     assert meeting.seats_taken == 3 == Booking.objects.filter(meeting=meeting).count()
+
+
+@pytest.mark.django_db
+def test_an_organisation_publishes_then_cancels_a_meeting_and_people_are_told(
+    client, member_a, jobseeker, django_capture_on_commit_callbacks
+):
+    from tests.catalogue.factories import TrainingPlaceFactory
+
+    organism = member_a.memberships.get().organism
+    action = ActionFactory(formation__organism=organism)
+    TrainingPlaceFactory(action=action)
+    client.force_login(member_a)
+    url = reverse("backoffice:meetings", args=[action.public_id])
+    assert "1 rue Pasteur, 94000 Créteil" in client.get(url).content.decode()  # the action's place, prefilled
+    starts = (timezone.localtime() + timedelta(days=10)).strftime("%Y-%m-%dT10:00")
+    refused = client.post(url, {"starts_at": starts, "duration_minutes": 60, "capacity": 12, "address": ""})
+    assert "Indiquez une adresse ou un lien de réunion en ligne." in refused.content.decode()
+    response = client.post(
+        url, {"starts_at": starts, "duration_minutes": 60, "capacity": 12, "online_url": "https://visio.example.org/r"}
+    )
+    assert response.status_code == 302
+    meeting = InformationMeeting.objects.get(action=action)
+    assert meeting.is_online and timezone.localtime(meeting.starts_at).hour == 10
+    meeting_book(meeting=meeting, person=jobseeker)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("backoffice:meeting_cancel", args=[meeting.public_id]))
+    meeting.refresh_from_db()
+    assert meeting.is_cancelled
+    assert mail.outbox[0].to == [jobseeker.email] and "annulée" in mail.outbox[0].subject
+    assert (
+        "Réunions d'information" not in client.get(reverse("action_detail", args=[action.public_id])).content.decode()
+    )
