@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from candidatures.models import Booking, Candidature
 from catalogue.models import SearchIndexVersion
-from shortlists.models import Favourite, SavedSearch
+from shortlists.models import Favourite, SavedSearch, Shortlist, ShortlistItem
+from shortlists.services import share_start, share_token, shortlist_add, unsubscribe_token
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.candidatures.factories import CandidatureFactory, MeetingFactory
 from tests.catalogue.factories import ActionFactory, CommuneFactory, FormationFactory, TrainingPlaceFactory
@@ -237,9 +238,22 @@ def test_a_jobseeker_saves_a_search_keeps_a_favourite_and_books_a_meeting(live_s
 @pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["wide", "narrow"])
 def test_every_page_of_the_loop_has_no_axe_violation(live_server, browser, axe_check, loop, viewport):
     size = "wide" if viewport == WIDE else "narrow"
-    candidature = CandidatureFactory(session=loop["web"].sessions.first(), person=loop["jobseeker"])
+    session = loop["web"].sessions.first()
+    english_session = loop["english"].sessions.first()
+    candidature = CandidatureFactory(session=session, person=loop["jobseeker"])
+    shortlist = Shortlist.objects.create(owner=loop["adviser"], label="M. K.")
+    shortlist_add(shortlist=shortlist, action=loop["english"])
+    ShortlistItem.objects.filter(shortlist=shortlist).update(note="Compatible avec un emploi à temps partiel.")
+    share_start(shortlist=shortlist, now=timezone.now())
+    token = share_token(shortlist)
+    saved = SavedSearch.objects.create(user=loop["jobseeker"], name="Web", query="q=web", frequency="weekly")
+    Favourite.objects.create(user=loop["jobseeker"], action=loop["english"])
     context, page = new_page(browser, viewport)
     for path, name in [
+        (f"/selection/{token}/", "shared"),
+        (f"/selection/{token}/sessions/{english_session.public_id}/interet/", "shared-interest"),
+        (f"/alertes/desinscription/{unsubscribe_token(saved)}/", "unsubscribe"),
+        (f"/formations/{loop['web'].public_id}/", "detail-with-meetings"),
         ("/confidentialite/", "privacy"),
         (f"/comparer/?formation={loop['web'].public_id}&formation={loop['english'].public_id}", "compare"),
         ("/selection/lien-faux/", "shared-invalid"),
@@ -248,6 +262,14 @@ def test_every_page_of_the_loop_has_no_axe_violation(live_server, browser, axe_c
         axe_check(page, f"loop-{name}-{size}")
     log_in(page, live_server, loop["jobseeker"])
     for path, name in [
+        ("/mon-espace/favoris/", "jobseeker-favourites"),
+        ("/mon-espace/recherches/", "jobseeker-searches"),
+        ("/mon-espace/recherches/enregistrer/?q=web", "jobseeker-search-save"),
+        (f"/mon-espace/recherches/{saved.public_id}/", "jobseeker-search-edit"),
+        (
+            f"/formations/{loop['english'].public_id}/sessions/{english_session.public_id}/interet/",
+            "jobseeker-interest",
+        ),
         ("/mon-espace/candidatures/", "jobseeker-candidatures"),
         (f"/mon-espace/candidatures/{candidature.public_id}/", "jobseeker-candidature"),
         ("/mon-espace/reunions/", "jobseeker-bookings"),
@@ -260,7 +282,17 @@ def test_every_page_of_the_loop_has_no_axe_violation(live_server, browser, axe_c
     context.close()
     context, page = new_page(browser, viewport)
     log_in(page, live_server, loop["adviser"])
-    for path, name in [("/mon-espace/selections/", "adviser-shortlists"), ("/mon-espace/profil/", "adviser-profile")]:
+    for path, name in [
+        ("/mon-espace/", "adviser-home"),
+        ("/mon-espace/selections/", "adviser-shortlists"),
+        (f"/mon-espace/selections/{shortlist.public_id}/", "adviser-shortlist"),
+        (f"/mon-espace/selections/{shortlist.public_id}/imprimer/", "adviser-print"),
+        (f"/mon-espace/selections/{shortlist.public_id}/prescrire/{english_session.public_id}/", "adviser-prescribe"),
+        (f"/mon-espace/selections/choisir/?formation={loop['web'].public_id}", "adviser-pick"),
+        ("/formations/?q=web", "adviser-search"),
+        ("/mon-espace/candidatures/", "adviser-candidatures"),
+        ("/mon-espace/profil/", "adviser-profile"),
+    ]:
         page.goto(live_server.url + path)
         axe_check(page, f"loop-{name}-{size}")
     context.close()
@@ -271,6 +303,8 @@ def test_every_page_of_the_loop_has_no_axe_violation(live_server, browser, axe_c
         ("/espace-organisme/candidatures/", "organisation-inbox"),
         (f"/espace-organisme/candidatures/{candidature.public_id}/", "organisation-candidature"),
         (f"/espace-organisme/reunions/{loop['meeting'].public_id}/", "organisation-meeting"),
+        (f"/espace-organisme/actions/{loop['web'].public_id}/reunions/", "organisation-meetings"),
+        (f"/espace-organisme/sessions/{session.public_id}/candidatures/", "organisation-session-inbox"),
     ]:
         page.goto(live_server.url + path)
         axe_check(page, f"loop-{name}-{size}")
