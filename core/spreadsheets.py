@@ -47,6 +47,9 @@ def sheet_title(text: str) -> str:
     return cleaned[:31].strip() or "Feuille"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_bytes(rows: Iterable[Sequence]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "region",
     "exchange",
     "api",
+    "shortlists",
+    "candidatures",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +211,13 @@ SESSION_STALE_AFTER_DAYS = env_int("SESSION_STALE_AFTER_DAYS", 30)
 # Invitations to join an organisation and one-click confirmation links expire after these many days.
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
 CONFIRMATION_LINK_MAX_AGE_DAYS = env_int("CONFIRMATION_LINK_MAX_AGE_DAYS", 14)
+
+# The loop from a search to a place in training (shortlists, candidatures, information meetings, alerts).
+CANDIDATURES_PER_DAY = env_int("CANDIDATURES_PER_DAY", 5)  # by one person (account or shared list), against spam
+PRESCRIPTIONS_PER_DAY = env_int("PRESCRIPTIONS_PER_DAY", 40)  # by one adviser
+SHORTLIST_SHARE_DAYS = env_int("SHORTLIST_SHARE_DAYS", 30)  # validity of a shortlist's read-only link
+SEARCH_ALERT_MAX_SESSIONS = env_int("SEARCH_ALERT_MAX_SESSIONS", 2000)  # broader searches get no alert
+PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 12)  # after the session ended
 
 # Map tiles for the map views (the list of results stays the primary view). Leaflet itself is served by the portal.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

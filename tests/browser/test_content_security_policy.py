@@ -34,7 +34,9 @@ def world(transactional_db):
     )
     place = TrainingPlaceFactory(action=action)
     TrainingSessionFactory(action=action, is_remote=False, place=place)
-    return agent, member, action
+    adviser = UserFactory(adviser=True, email="conseillere@francetravail.fr")
+    EmailAddress.objects.create(user=adviser, email=adviser.email, primary=True, verified=True)
+    return agent, member, action, adviser
 
 
 def violations(page) -> list[str]:
@@ -56,7 +58,7 @@ def log_in(page, base: str, email: str):
 
 
 def test_no_page_violates_the_policy_and_scripts_still_run(live_server, browser, world):
-    agent, member, action = world
+    agent, member, action, adviser = world
     base = live_server.url
     found: dict[str, list[str]] = {}
 
@@ -92,7 +94,28 @@ def test_no_page_violates_the_policy_and_scripts_still_run(live_server, browser,
         "/espace-organisme/import/lheo/",
         "/espace-organisme/membres/",
         "/espace-organisme/historique/",
+        "/espace-organisme/candidatures/",
+        f"/espace-organisme/actions/{action.public_id}/reunions/",
         "/mon-espace/",
+    ):
+        found[path] = visit(page, base + path)
+    context.close()
+
+    # The personal space of an adviser (shortlists, candidatures) and the pages of the loop.
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.new_page()
+    log_in(page, base, adviser.email)
+    for path in (
+        "/mon-espace/",
+        "/mon-espace/selections/",
+        "/mon-espace/candidatures/",
+        "/mon-espace/favoris/",
+        "/mon-espace/recherches/",
+        "/mon-espace/reunions/",
+        "/mon-espace/profil/",
+        "/confidentialite/",
+        f"/comparer/?formation={action.public_id}",
     ):
         found[path] = visit(page, base + path)
     context.close()

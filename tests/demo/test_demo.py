@@ -6,12 +6,14 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
+from candidatures.models import Booking, Candidature, InformationMeeting
 from catalogue.choices import Audience, Axis, TeachingMode
 from catalogue.models import Action, ActionAudience, ActionLabel, Department, Formation, Programme, TrainingPlace
 from demo.builder import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, seed_demo
 from organisms.models import Organism
 from sessions.models import TrainingSession
 from sessions.state import Timing
+from shortlists.models import Favourite, SavedSearch, Shortlist
 
 TODAY = date(2026, 11, 23)  # the determinism test's own small catalogues: same seed, same day
 
@@ -146,3 +148,22 @@ def test_demo_organisations_pass_their_own_validation(demo):
     """Every demo organisation is valid as a person would enter it (contact address and website included)."""
     for organism in Organism.objects.all():
         organism.full_clean()
+
+
+@pytest.mark.django_db
+def test_the_loop_is_there_at_once(demo):
+    adviser = User.objects.get(email=f"conseiller@{DEMO_EMAIL_DOMAIN}")
+    jobseeker = User.objects.get(email=f"demandeur@{DEMO_EMAIL_DOMAIN}")
+    shortlists = Shortlist.objects.filter(owner=adviser)
+    assert shortlists.count() == 2
+    assert all(s.items.exclude(note="").exists() for s in shortlists)
+    states = set(Candidature.objects.filter(adviser=adviser).values_list("state", flat=True))
+    assert {"sent", "interview", "accepted", "refused", "waitlist"} <= states
+    assert Favourite.objects.filter(user=jobseeker).count() >= 2
+    assert SavedSearch.objects.filter(user=jobseeker).exists()
+    assert Candidature.objects.filter(person=jobseeker).exists()
+    assert Booking.objects.filter(person=jobseeker, state="booked").exists()
+    member = User.objects.get(email=f"organisme-a@{DEMO_EMAIL_DOMAIN}")
+    organism = member.memberships.get().organism
+    assert InformationMeeting.objects.filter(action__formation__organism=organism).exists()
+    assert Candidature.objects.filter(organism=organism).unanswered().exists()
