@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev lint format check clean
+.PHONY: run test serve install install-dev lint format check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ run: install
 	$(BIN)/python manage.py load_reference_data
 	$(BIN)/python manage.py seed_demo --keep-existing
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## make serve: the production run path on this machine: production settings (config.settings.base), static files
+## collected, migrations applied, gunicorn. Needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL
+## (README, "Deployment").
+serve: install
+	DJANGO_SETTINGS_MODULE=config.settings.base $(BIN)/python manage.py check --deploy --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=config.settings.base $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	DJANGO_SETTINGS_MODULE=config.settings.base $(BIN)/python manage.py migrate --no-input
+	DJANGO_SETTINGS_MODULE=config.settings.base $(BIN)/gunicorn -c config/gunicorn.py config.wsgi
 
 ## make test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
 test: install-dev

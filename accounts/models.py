@@ -46,6 +46,12 @@ class User(AbstractUser):
         default=False,
         help_text="Adresse hors des domaines reconnus : un agent de la Région décide.",
     )
+    structure = models.CharField(
+        "structure",
+        max_length=150,
+        blank=True,
+        help_text="Pour un conseiller : France Travail, Mission locale ou Cap emploi, et son agence.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

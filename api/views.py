@@ -28,6 +28,12 @@ ERRORS = OpenApiResponse(
     {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
     description="Critère mal formé : pour chaque paramètre en cause, ses messages.",
 )
+# A 429's body (DRF's throttle): the limit is shared by every web process (Redis), per client address.
+THROTTLED = OpenApiResponse(
+    {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+    description="Trop de requêtes anonymes (limite API_ANONYMOUS_RATE, 120 par minute par défaut, par adresse) : "
+    "l'en-tête Retry-After dit dans combien de secondes réessayer.",
+)
 
 
 def filter_parameters(*, with_sort: bool, criteria: tuple[Criterion, ...] = CRITERIA) -> list[OpenApiParameter]:
@@ -224,7 +230,7 @@ class ActionList(APIView):
         description="Les actions de formation publiées qui ont au moins une session correspondant aux critères ; "
         "20 par page. Mêmes critères et mêmes règles de fraîcheur que la recherche du portail.",
         parameters=filter_parameters(with_sort=True),
-        responses={200: ActionPageSerializer, 400: ERRORS},
+        responses={200: ActionPageSerializer, 400: ERRORS, 429: THROTTLED},
     )
     def get(self, request):
         query = query_from(request)
@@ -243,7 +249,11 @@ class ActionDetail(APIView):
     @extend_schema(
         operation_id="action_retrieve",
         summary="Une action de formation",
-        responses={200: ActionDetailSerializer, 404: OpenApiResponse(description="Action inconnue ou non publiée.")},
+        responses={
+            200: ActionDetailSerializer,
+            404: OpenApiResponse(description="Action inconnue ou non publiée."),
+            429: THROTTLED,
+        },
     )
     def get(self, request, public_id: str):
         today = timezone.localdate()
@@ -266,7 +276,7 @@ class SessionList(APIView):
         summary="Sessions de formation",
         description="Les sessions correspondant aux critères, par date de début ; 50 par page.",
         parameters=filter_parameters(with_sort=False),
-        responses={200: SessionPageSerializer, 400: ERRORS},
+        responses={200: SessionPageSerializer, 400: ERRORS, 429: THROTTLED},
     )
     def get(self, request):
         query = query_from(request)

@@ -47,18 +47,10 @@ class Bounds:
 FRANCE = Bounds(41.3, -5.2, 51.1, 9.6)
 
 
-_bounds: dict[str, Bounds] = {}
-
-
 def home_bounds() -> Bounds:
-    """The box around the home region's communes: the maps' view when they have no point to show (read once per
-    process; France while no commune of the region is loaded)."""
-    code = home_region_code()
-    if code not in _bounds:
-        box = Commune.objects.filter(department__region_code=code).aggregate(
-            south=Min("latitude"), west=Min("longitude"), north=Max("latitude"), east=Max("longitude")
-        )
-        if box["south"] is None:
-            return FRANCE
-        _bounds[code] = Bounds(**box)
-    return _bounds[code]
+    """The box around the home region's communes: the maps' view when they have no point to show (France while no
+    commune of the region is loaded). One aggregate query, on the map page only."""
+    box = Commune.objects.filter(department__region_code=home_region_code()).aggregate(
+        south=Min("latitude"), west=Min("longitude"), north=Max("latitude"), east=Max("longitude")
+    )
+    return Bounds(**box) if box["south"] is not None else FRANCE

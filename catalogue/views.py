@@ -6,6 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from candidatures.models import Booking, InformationMeeting
+from candidatures.services import next_meetings
+from shortlists.keep import keep_state
+
 from .detail import json_ld, listed_sessions, session_lines, utc_now
 from .figures import catalogue_figures
 from .forms import SearchForm, commune_label, suggest_communes
@@ -52,11 +56,16 @@ def search(request):
         return HttpResponseRedirect(f"{reverse('search')}?{canonical}")
     outcome = run_search(query, today=today)
     commune = form.commune_choice.commune
+    results = page_results(outcome, today=today)
+    meetings = next_meetings([result.action.pk for result in results], now=timezone.now())
+    for result in results:
+        result.next_meeting = meetings.get(result.action.pk)
     context = {
         "form": form,
         "query": query,
         "outcome": outcome,
-        "results": page_results(outcome, today=today),
+        "results": results,
+        "keep": keep_state(request, [result.action.pk for result in results]),
         "groups": facet_groups(outcome, form, query),
         "commune": commune,
         "commune_text": commune_label(commune) if commune else form.data.get("lieu", ""),
@@ -87,6 +96,16 @@ def action_detail(request, public_id):
     )
     sessions = list(listed_sessions(action, today=today))
     url = request.build_absolute_uri(action_url(action))
+    user = request.user
+    meetings = list(InformationMeeting.objects.upcoming(timezone.now()).filter(action=action))
+    booked = set()
+    if meetings and user.is_authenticated:
+        booked = set(
+            Booking.objects.filter(person=user, meeting__in=meetings, state=Booking.State.BOOKED).values_list(
+                "meeting_id", flat=True
+            )
+        )
+    person = not user.is_authenticated or user.kind == "jobseeker"
     return render(
         request,
         "catalogue/action_detail.html",
@@ -106,6 +125,11 @@ def action_detail(request, public_id):
                 if s.place_id
             ],
             "updated_on": max([action.updated_at, *(s.confirmed_at for s in sessions if s.confirmed_at)]),
+            "keep": keep_state(request, [action.pk]),
+            "meetings": meetings,
+            "booked_ids": booked,
+            "can_book": person,
+            "mode": "person" if person else "",
         },
     )
 

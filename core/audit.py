@@ -98,28 +98,11 @@ def audit_entry(
     )
 
 
-def audit_record(
-    *,
-    actor,
-    verb: str,
-    obj: models.Model,
-    organism=None,
-    changes: dict | None = None,
-    reason: str = "",
-    actor_label: str = "",
-) -> AuditEntry:
-    """Records one entry at once."""
-    entry = audit_entry(
-        actor=actor,
-        verb=verb,
-        obj=obj,
-        organism=organism,
-        changes=changes,
-        reason=reason,
-        actor_label=actor_label,
-    )
-    entry.save()
-    return entry
+def audit_record(**entry) -> AuditEntry:
+    """Records one entry at once; the arguments are `audit_entry`'s."""
+    saved = audit_entry(**entry)
+    saved.save()
+    return saved
 
 
 def audit_records(entries: list[AuditEntry]) -> None:

@@ -28,9 +28,10 @@ class Mail:
     subject: str
     body: str
     to: tuple[str, ...]
+    headers: tuple[tuple[str, str], ...] = ()  # extra headers, e.g. List-Unsubscribe
 
 
-def mail_render(name: str, context: dict, *, to: Iterable[str]) -> Mail:
+def mail_render(name: str, context: dict, *, to: Iterable[str], headers: dict[str, str] | None = None) -> Mail:
     """The email `name` (e.g. "organisms/email/invitation") for these recipients, rendered now: a template error
     is a bug of the request that renders it, not a delivery failure."""
     subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
@@ -38,6 +39,7 @@ def mail_render(name: str, context: dict, *, to: Iterable[str]) -> Mail:
         subject=settings.PORTAL_EMAIL_SUBJECT_PREFIX + subject,
         body=render_to_string(f"{name}_body.txt", context).rstrip() + "\n",
         to=tuple(sorted({address for address in to if address})),
+        headers=tuple((headers or {}).items()),
     )
 
 
@@ -46,7 +48,7 @@ def mail_send(mail: Mail) -> bool:
     if not mail.to:
         return True
     try:
-        EmailMessage(subject=mail.subject, body=mail.body, to=list(mail.to)).send()
+        EmailMessage(subject=mail.subject, body=mail.body, to=list(mail.to), headers=dict(mail.headers)).send()
     except Exception:
         # Whatever the mail server or the network did, the caller's work is done and recorded: log, never raise.
         logger.exception("Email not sent: %r to %s", mail.subject, ", ".join(mail.to))

@@ -19,6 +19,7 @@ from stdnum import luhn
 
 from accounts.groups import ADMINISTRATOR, ensure_region_groups
 from accounts.models import User
+from candidatures.models import Booking, Candidature, CandidatureEvent, InformationMeeting
 from catalogue.choices import Audience, Axis, EnglishSector, Funder, Level, RecruitmentState, RemoteKind, TeachingMode
 from catalogue.models import (
     PUBLIC_ID_ALPHABET,
@@ -37,9 +38,11 @@ from catalogue.places import in_home_region_q
 from catalogue.search.text import lexicon_add
 from catalogue.services import action_document
 from core.models import AuditEntry
+from core.workdays import answer_deadline
 from exchange.models import FeedSource, ImportRun
 from organisms.models import Membership, Organism
 from sessions.models import SessionOutcome, SessionReminder, TrainingSession
+from shortlists.models import Favourite, SavedSearch, SavedSearchMatch, Shortlist, ShortlistItem
 
 DEMO_EMAIL_DOMAIN = "demo.catalogue.test"
 DEMO_PASSWORD = "demo-catalogue-2026"
@@ -335,12 +338,14 @@ class DemoReport:
     sessions: int = 0
     labels: int = 0
     outcomes: int = 0
+    candidatures: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"{self.organisms} organismes, {self.formations} formations, {self.actions} actions, "
-            f"{self.sessions} sessions, {self.labels} labels, {self.outcomes} bilans de session."
+            f"{self.sessions} sessions, {self.labels} labels, {self.outcomes} bilans de session"
+            + (f", {self.candidatures} candidatures." if self.candidatures else ".")
         )
 
 
@@ -431,6 +436,7 @@ class DemoBuilder:
         report.outcomes = self.build_outcomes()
         if settings.DEMO_MODE:
             report.accounts = self.build_accounts(organisms)
+            report.candidatures = self.build_loop()
         return report
 
     def build_organisms(self, count, departments, by_department) -> list[Organism]:
@@ -791,9 +797,155 @@ class DemoBuilder:
             accounts.append((email, DEMO_PASSWORD, label))
         return accounts
 
+    def build_loop(self) -> int:
+        """The loop as a newcomer should see it: the adviser's two shortlists with notes and candidatures in several
+        states, the jobseeker's favourites, saved search, candidature and booked meeting, and organisations with
+        meetings and candidatures to answer. Written directly (no email leaves)."""
+        users = {u.email.split("@")[0]: u for u in User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}")}
+        jobseeker, adviser = users["demandeur"], users["conseiller"]
+        adviser.structure = "France Travail, agence de Créteil"
+        adviser.save(update_fields=["structure"])
+        org_a = users["organisme-a"].memberships.get().organism
+        org_b = users["organisme-b"].memberships.get().organism
+        open_sessions = []  # with open registration, of distinct actions: four of A's, four of B's (others if short)
+        for organism, wanted in ((org_a, 4), (org_b, 8), (None, 8)):
+            candidates = TrainingSession.objects.public().select_related("action__formation__organism")
+            candidates = candidates.filter(action__formation__organism=organism) if organism else candidates
+            for session in candidates.order_by("start_date", "pk")[:400]:
+                if len(open_sessions) >= wanted:
+                    break
+                if session.status(now=self.now).registration_open and session.action_id not in {
+                    o.action_id for o in open_sessions
+                }:
+                    open_sessions.append(session)
+        if len(open_sessions) < 8:
+            return 0
+        s = open_sessions
+        meetings = []
+        for n, session in enumerate(s[:4]):
+            meetings.append(
+                InformationMeeting.objects.create(
+                    action=session.action,
+                    starts_at=self.now + timedelta(days=5 + 7 * n, hours=-2),
+                    address=f"{session.action.formation.organism.street}, {session.action.formation.organism.postcode}",
+                    capacity=12,
+                    seats_taken=1 if n == 0 else 0,
+                    details="Présentation de la formation, du recrutement et des financements ; apportez un CV.",
+                )
+            )
+        Booking.objects.create(
+            meeting=meetings[0], person=jobseeker, contact_name="Camille Martin", contact_email=jobseeker.email
+        )
+        for session in s[1:4]:
+            Favourite.objects.get_or_create(user=jobseeker, action=session.action)
+        saved = SavedSearch.objects.create(
+            user=jobseeker,
+            name=f"Formations de {org_a.usual_name}",
+            query=f"organisme={org_a.slug}",
+            frequency=SavedSearch.Frequency.WEEKLY,
+            alerts_since=self.now,
+            last_checked_at=self.now,
+        )
+        SavedSearchMatch.objects.bulk_create(
+            [
+                SavedSearchMatch(saved_search=saved, session=session)
+                for session in TrainingSession.objects.public().filter(action__formation__organism=org_a)
+            ]
+        )
+        first = Shortlist.objects.create(owner=adviser, label="Mme D., projet développement web")
+        second = Shortlist.objects.create(owner=adviser, label="M. K., reprise après un congé parental")
+        notes = (
+            "Gratuite, proche de chez vous : à regarder en premier.",
+            "Réunion d'information conseillée avant de candidater.",
+            "Plus longue, mais certifiante.",
+        )
+        for position, session in enumerate(s[:3], start=1):
+            ShortlistItem.objects.create(
+                shortlist=first, action=session.action, position=position, note=notes[position - 1]
+            )
+        for position, session in enumerate(s[3:6], start=1):
+            ShortlistItem.objects.create(
+                shortlist=second,
+                action=session.action,
+                position=position,
+                note=notes[position - 1] if position < 3 else "",
+            )
+        first.shared_until = self.now + timedelta(days=settings.SHORTLIST_SHARE_DAYS)
+        first.save(update_fields=["shared_until"])
+        State, Origin = Candidature.State, Candidature.Origin
+        plan = [
+            # session, origin, shortlist, state, days ago, message of the organisation
+            (s[0], Origin.ADVISER, first, State.SENT, 0, ""),
+            (s[1], Origin.SHARED_LIST, first, State.INTERVIEW, 4, "Entretien proposé mardi à 10 h ; apportez un CV."),
+            (s[2], Origin.ADVISER, first, State.ACCEPTED, 9, "Bienvenue dans la session !"),
+            (
+                s[3],
+                Origin.ADVISER,
+                second,
+                State.REFUSED,
+                12,
+                "Le niveau demandé n'est pas atteint ; une remise à niveau est conseillée.",
+            ),
+            (s[4], Origin.ADVISER, second, State.WAITLIST, 6, "Session complète : vous êtes en liste d'attente."),
+            (s[5], Origin.ADVISER, second, State.SENT, 5, ""),
+            (s[1], Origin.PERSON, None, State.MEETING, 3, "Venez à notre réunion d'information."),
+            (s[6], Origin.PERSON, None, State.READ, 1, ""),
+            (s[7], Origin.PERSON, None, State.SENT, 0, ""),
+        ]
+        created = 0
+        for n, (session, origin, shortlist, state, days, answer) in enumerate(plan):
+            sent_at = self.now - timedelta(days=days, hours=n)
+            person = jobseeker if origin == Origin.PERSON and n == 6 else None
+            candidature = Candidature.objects.create(
+                session=session,
+                organism=session.action.formation.organism,
+                origin=origin,
+                person=person,
+                adviser=adviser if shortlist else None,
+                shortlist=shortlist,
+                contact_name="Camille Martin" if person else ("" if origin == Origin.ADVISER else f"Personne {n}"),
+                contact_email=jobseeker.email
+                if person
+                else ("" if origin == Origin.ADVISER else f"personne{n}@{DEMO_EMAIL_DOMAIN}"),
+                message="Projet de reconversion vers le numérique ; disponible tout de suite.",
+                consent_at=sent_at,
+                state=state,
+                answer_due_at=answer_deadline(sent_at),
+            )
+            events = [CandidatureEvent(candidature=candidature, state=State.SENT, message=candidature.message)]
+            answered = None
+            if state != State.SENT:
+                events.append(CandidatureEvent(candidature=candidature, state=State.READ, by_organism=True))
+            if state not in (State.SENT, State.READ):
+                answered = sent_at + timedelta(hours=20 + 10 * n)
+                events.append(
+                    CandidatureEvent(
+                        candidature=candidature,
+                        state=state,
+                        message=answer,
+                        by_organism=True,
+                        meeting=meetings[1] if state == State.MEETING else None,
+                    )
+                )
+            CandidatureEvent.objects.bulk_create(events)
+            Candidature.objects.filter(pk=candidature.pk).update(
+                created_at=sent_at, state_changed_at=answered or sent_at, answered_at=answered
+            )
+            created += 1
+        return created
+
 
 # Models emptied before a new demo catalogue is written, children first (M2M tables included).
 DEMO_TABLES = (
+    Booking,
+    CandidatureEvent,
+    Candidature,
+    InformationMeeting,
+    SavedSearchMatch,
+    SavedSearch,
+    ShortlistItem,
+    Shortlist,
+    Favourite,
     AuditEntry,
     SessionReminder,
     SessionOutcome,

@@ -130,6 +130,13 @@ class ImportRun(models.Model):
     def __str__(self):
         return f"Import du {self.started_at:%d/%m/%Y %H:%M} ({self.origin})"
 
+    KINDS = ("organismes", "formations", "actions", "sessions")
+
+    @property
+    def count_rows(self) -> list[tuple[str, dict]]:
+        """The counts by kind of record, in the order of the offer (JSON keeps no order)."""
+        return [(kind, self.counts[kind]) for kind in self.KINDS if kind in self.counts]
+
     @property
     def session_counts(self) -> dict[str, int]:
         """Sessions created, updated, unchanged, archived and rejected (zeros for a run that read nothing)."""

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from catalogue.models import ActionAudience, ActionFunder, ActionLabel, Formation
+from core.spreadsheets import cell_safe
 from sessions.models import TrainingSession
 
 CHUNK = 2000
@@ -130,7 +131,7 @@ def as_csv(rows_: Iterator[dict]) -> Iterator[str]:
     for row in rows_:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: "" if v is None else cell_safe(v) for k, v in row.items()})
         yield buffer.getvalue()
 
 

@@ -12,9 +12,11 @@ from openpyxl import load_workbook
 
 from catalogue.choices import RecruitmentState
 from catalogue.models import Action
-from core.spreadsheets import Sheet, csv_bytes, xlsx_bytes
+from core.spreadsheets import Sheet, cell_restored, csv_bytes, xlsx_bytes
 from sessions.models import TrainingSession, session_errors
 from sessions.services import session_save
+
+from .upload_safety import Deadline, UnsafeFile, check_zip, spreadsheet_kind
 
 # (header, explanation), in the order of the columns.
 COLUMNS = [
@@ -113,31 +115,19 @@ class FileError(Exception):
 
 
 def read_table(data: bytes, filename: str) -> list[list[str]]:
-    """Rows of cells (strings) after the header, which must be the template's."""
-    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:
-            raise FileError("Ce fichier XLSX est illisible : enregistrez-le à nouveau depuis votre tableur.") from error
-        sheet = workbook.worksheets[0]
-        table = [["" if cell is None else cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
-    else:
-        text = None
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        if text is None or "\x00" in text:
-            raise FileError(
-                "Encodage non reconnu : enregistrez le fichier au format « CSV UTF-8 (délimité par des "
-                "points-virgules) » depuis votre tableur."
-            )
-        first_line = text.split("\n", 1)[0]
-        delimiter = ";" if ";" in first_line else "," if "," in first_line else "\t" if "\t" in first_line else ";"
-        table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    table = [row for row in table if any(str(cell).strip() for cell in row)]
+    """Rows of cells (strings) after the header, which must be the template's. The reader is chosen by extension
+    and content together, an XLSX archive is checked before it is opened, and reading stops at the row limit plus
+    one or when the time budget is spent (exchange/upload_safety.py)."""
+    deadline = Deadline()
+    try:
+        kind = spreadsheet_kind(data, filename)
+        if kind == "xlsx":
+            check_zip(data)
+            table = xlsx_table(data, deadline)
+        else:
+            table = csv_table(data, deadline)
+    except UnsafeFile as error:
+        raise FileError(str(error)) from error
     if not table:
         raise FileError("Le fichier est vide.")
     header = [str(cell).strip().lower() for cell in table[0]][: len(HEADERS)]
@@ -153,8 +143,65 @@ def read_table(data: bytes, filename: str) -> list[list[str]]:
             + "."
         )
     if len(table) - 1 > MAX_ROWS:
-        raise FileError(f"{len(table) - 1} lignes : {MAX_ROWS} au plus par fichier.")
-    return [[str(cell).strip() for cell in row] + [""] * (len(HEADERS) - len(row)) for row in table[1:]]
+        raise FileError(f"Plus de {MAX_ROWS} lignes : {MAX_ROWS} au plus par fichier.")
+    return [
+        [cell_restored(str(cell).strip()).strip() for cell in row[: len(HEADERS)]] + [""] * (len(HEADERS) - len(row))
+        for row in table[1:]
+    ]
+
+
+def kept_rows(rows, deadline: Deadline) -> list[list]:
+    """The non-empty rows, at most the header and MAX_ROWS + 1 rows: one more than allowed is enough to refuse."""
+    table = []
+    for number, row in enumerate(rows):
+        if number % 200 == 0:
+            deadline.check()
+        if any(str(cell).strip() for cell in row):
+            table.append(row)
+            if len(table) > MAX_ROWS + 1:
+                break
+    return table
+
+
+def xlsx_table(data: bytes, deadline: Deadline) -> list[list[str]]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:
+        raise FileError("Ce fichier XLSX est illisible : enregistrez-le à nouveau depuis votre tableur.") from error
+    try:
+        sheet = workbook.worksheets[0]
+        rows = (
+            ["" if cell is None else cell_text(cell) for cell in row]
+            for row in sheet.iter_rows(max_col=len(HEADERS), values_only=True)
+        )
+        return kept_rows(rows, deadline)
+    except UnsafeFile:
+        raise
+    except Exception as error:
+        raise FileError("Ce fichier XLSX est illisible : enregistrez-le à nouveau depuis votre tableur.") from error
+    finally:
+        workbook.close()
+
+
+def csv_table(data: bytes, deadline: Deadline) -> list[list[str]]:
+    text = None
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None or "\x00" in text:
+        raise FileError(
+            "Encodage non reconnu : enregistrez le fichier au format « CSV UTF-8 (délimité par des "
+            "points-virgules) » depuis votre tableur."
+        )
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if ";" in first_line else "," if "," in first_line else "\t" if "\t" in first_line else ";"
+    try:
+        return kept_rows(csv.reader(io.StringIO(text), delimiter=delimiter), deadline)
+    except csv.Error as error:
+        raise FileError(f"Ce fichier CSV est mal formé : {error}.") from error
 
 
 def cell_text(value) -> str:

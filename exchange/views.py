@@ -1,35 +1,45 @@
 """Downloads: open data (public) and the LHÉO export (region staff and organisations, through their own views)."""
 
+from django.db import transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from core.files import accepts_gzip, prepared_file_response
+
 from .lheo_export import ExportScope, export_lheo, has_offer
 from .open_data import COLUMNS as OPEN_DATA_COLUMNS
-from .open_data import as_csv, as_json
-from .open_data import rows as open_data_rows
-
-LICENCE = "Licence Ouverte / Open Licence version 2.0 (Etalab)"
-OPEN_DATA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
+from .open_data_files import FORMATS, LICENCE, build_once_if_missing, published
 
 
 @require_safe
 def open_data(request):
-    return render(request, "exchange/open_data.html", {"columns": OPEN_DATA_COLUMNS, "licence": LICENCE})
+    """The open data page, with the time of the files' last build (read from their manifest, not the database)."""
+    context = {"columns": OPEN_DATA_COLUMNS, "licence": LICENCE, "published": published()}
+    return render(request, "exchange/open_data.html", context)
 
 
+@transaction.non_atomic_requests  # no transaction, no connection: the files are served from disk
 @require_safe
 def open_data_file(request, fmt):
-    """The current public sessions as CSV or JSON; any other format is a 404."""
-    if fmt not in OPEN_DATA_TYPES:
+    """The current public sessions as CSV or JSON, from the files `publish_open_data` prepared (built once here
+    when none exist yet); any other format is a 404."""
+    if fmt not in FORMATS:
         raise Http404("Seuls les formats CSV et JSON sont publiés.")
-    today = timezone.localdate()
-    source = open_data_rows(today=today, base_url=request.build_absolute_uri("/"))
-    pieces = as_csv(source) if fmt == "csv" else as_json(source, licence=LICENCE)
-    response = StreamingHttpResponse((piece.encode("utf-8") for piece in pieces), content_type=OPEN_DATA_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="catalogue-sessions-{today:%Y-%m-%d}.{fmt}"'
-    return response
+    current = published() or build_once_if_missing()
+    variant, gzipped = current.variant(fmt, gzip_ok=accepts_gzip(request))
+    built_on = timezone.localtime(current.built_at)
+    return prepared_file_response(
+        request,
+        path=variant.path,
+        size=variant.size,
+        etag=variant.etag,
+        last_modified=current.built_at,
+        content_type=FORMATS[fmt],
+        gzipped=gzipped,
+        filename=f"catalogue-sessions-{built_on:%Y-%m-%d}.{fmt}",
+    )
 
 
 def lheo_download(scope: ExportScope, name: str):

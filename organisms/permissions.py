@@ -5,7 +5,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from .models import Membership
+from .models import Membership, Organism
 
 
 def current_membership(request) -> Membership | None:
@@ -47,6 +47,23 @@ def organism_admin_required(view):
     def wrapper(request, *args, **kwargs):
         if not is_organism_admin(request.membership):
             raise PermissionDenied("Réservé aux administrateurs de l'organisme.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def approved_organism_required(view):
+    """Uploads (LHÉO files, spreadsheets) are for members of an organisation the Region has approved: an
+    organisation waiting for its decision, refused or suspended cannot send files to the portal."""
+
+    @wraps(view)
+    @organism_required
+    def wrapper(request, *args, **kwargs):
+        if request.organism.approval_state != Organism.ApprovalState.APPROVED:
+            raise PermissionDenied(
+                "aux organismes validés par la Région. Le dépôt de fichiers ouvrira dès la validation du vôtre ; "
+                "en attendant, saisissez vos sessions dans les formulaires de votre espace."
+            )
         return view(request, *args, **kwargs)
 
     return wrapper

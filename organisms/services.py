@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -68,11 +69,18 @@ def invitation_send(*, organism: Organism, email: str, by: User, base_url: str, 
     email could not leave."""
     email = email.lower()
     invitation = organism.invitations.filter(state=Invitation.State.PENDING, email=email).first()
-    invitation = invitation or Invitation(organism=organism, email=email)
-    before = snapshot(invitation) if invitation.pk else {}
-    invitation.invited_by = by
-    invitation.sent_at = timezone.now()
-    audited_save(invitation, by=by, before=before, organism=organism)
+    if invitation is None:
+        # Two administrators (or a double click) inviting the same address at once: the unique constraint on
+        # pending invitations lets one insert win; the other sends that invitation again instead of failing.
+        try:
+            with transaction.atomic():
+                invitation = Invitation(organism=organism, email=email, invited_by=by, sent_at=timezone.now())
+                audited_save(invitation, by=by, before={}, organism=organism)
+        except (IntegrityError, ValidationError):  # the other one was inserted (or committed) in the meantime
+            invitation = organism.invitations.get(state=Invitation.State.PENDING, email=email)
+            invitation_resend(invitation, by=by, organism=organism)
+    else:
+        invitation_resend(invitation, by=by, organism=organism)
     link = base_url.rstrip("/") + reverse("invitation_accept", args=[invitation_token(invitation)])
     context = {
         "organism": organism,
@@ -88,6 +96,13 @@ def invitation_send(*, organism: Organism, email: str, by: User, base_url: str, 
         "renvoyez-la plus tard depuis cette page.",
     )
     return invitation
+
+
+def invitation_resend(invitation: Invitation, *, by: User, organism: Organism) -> None:
+    before = snapshot(invitation)
+    invitation.invited_by = by
+    invitation.sent_at = timezone.now()
+    audited_save(invitation, by=by, before=before, organism=organism)
 
 
 class InvitationError(Exception):

@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db.models import Count, F, Q, Sum
 
+from candidatures.figures import LoopFigures
+from candidatures.models import Booking, Candidature
 from catalogue.choices import Axis
 from catalogue.models import Action, ActionLabel, Department, Programme
 from catalogue.places import home_departments
@@ -322,6 +324,104 @@ def below_quota_table(filters: Filters, today: date) -> Table:
     )
 
 
+def loop_candidatures(filters: Filters, today: date):
+    """Candidatures to sessions of the programme's actions, in the department, starting within the period."""
+    candidatures = Candidature.objects.all()
+    if filters.programme is not None:
+        candidatures = candidatures.filter(session__action__in=public_actions(filters, today))
+    if filters.department is not None:
+        candidatures = candidatures.filter(session__place__commune__department=filters.department)
+    if filters.start:
+        candidatures = candidatures.filter(session__start_date__gte=filters.start)
+    if filters.end:
+        candidatures = candidatures.filter(session__start_date__lte=filters.end)
+    return candidatures
+
+
+def loop_bookings(filters: Filters, today: date):
+    """Seats booked at information meetings of the programme's actions, held within the period (meetings have an
+    address, not a department: the department filter does not apply to them)."""
+    bookings = Booking.objects.filter(state=Booking.State.BOOKED)
+    if filters.programme is not None:
+        bookings = bookings.filter(meeting__action__in=public_actions(filters, today))
+    if filters.start:
+        bookings = bookings.filter(meeting__starts_at__date__gte=filters.start)
+    if filters.end:
+        bookings = bookings.filter(meeting__starts_at__date__lte=filters.end)
+    return bookings
+
+
+LOOP_COLUMNS = [
+    "Candidatures envoyées",
+    "Répondues en deux jours ouvrés",
+    "Part répondue à temps",
+    "Acceptées",
+    "Places réservées aux réunions d'information",
+    "Délai médian de première réponse",
+]
+LOOP_NOTE = (
+    "Candidatures aux sessions filtrées ; une réponse est tout état donné par l'organisme après « lue ». Délai en "
+    "jours calendaires. Les places réservées ne suivent pas le filtre de département."
+)
+
+
+def loop_table_rows(figures: LoopFigures) -> list[list]:
+    return [
+        [name, f.sent, f.in_time, percent(f.in_time, f.sent), f.accepted, f.seats, f.median_label]
+        for name, f in figures.rows()
+    ]
+
+
+def loop_by_organism_table(filters: Filters, today: date) -> Table:
+    figures = LoopFigures.collect(
+        loop_candidatures(filters, today).values_list(
+            "organism__usual_name", "state", "created_at", "answered_at", "answer_due_at"
+        ),
+        loop_bookings(filters, today)
+        .values_list("meeting__action__formation__organism__usual_name")
+        .annotate(n=Count("id"))
+        .order_by(),
+    )
+    rows = sorted(loop_table_rows(figures), key=lambda r: (r[2] / r[1] if r[1] else 1, r[0]))
+    return Table(
+        "candidatures-par-organisme",
+        "Candidatures et réponses, par organisme (délai de réponse : indicateur de qualité)",
+        ["Organisme", *LOOP_COLUMNS],
+        rows,
+        chart=[(row[0], row[2]) for row in rows[:15]],
+        chart_label="Candidatures répondues en deux jours ouvrés, par organisme (les moins réactifs d'abord)",
+        note=LOOP_NOTE + f" Ensemble : {figures.total.sent} candidatures, délai médian {figures.total.median_label}.",
+    )
+
+
+def loop_by_programme_table(filters: Filters, today: date) -> Table:
+    labels = {"session__action__labels__state__in": EVALUATED_STATES}
+    booking_labels = {"meeting__action__labels__state__in": EVALUATED_STATES}
+    if filters.programme is not None:
+        labels["session__action__labels__programme"] = filters.programme
+        booking_labels["meeting__action__labels__programme"] = filters.programme
+    figures = LoopFigures.collect(
+        loop_candidatures(filters, today)
+        .filter(**labels)
+        .values_list("session__action__labels__programme__name", "state", "created_at", "answered_at", "answer_due_at"),
+        loop_bookings(filters, today)
+        .filter(**booking_labels)
+        .values_list("meeting__action__labels__programme__name")
+        .annotate(n=Count("id"))
+        .order_by(),
+    )
+    rows = loop_table_rows(figures)
+    return Table(
+        "candidatures-par-programme",
+        "Candidatures et réponses, par programme",
+        ["Programme", *LOOP_COLUMNS],
+        rows,
+        chart=[(row[0], row[1]) for row in rows],
+        chart_label="Candidatures envoyées par programme",
+        note=LOOP_NOTE,
+    )
+
+
 def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)} %" if whole else "—"
 
@@ -335,6 +435,8 @@ def region_dashboard(filters: Filters, *, now: datetime, today: date) -> list[Ta
         freshness_table(filters, now, today),
         outcomes_table(filters, today),
         below_quota_table(filters, today),
+        loop_by_organism_table(filters, today),
+        loop_by_programme_table(filters, today),
     ]
 
 
@@ -347,6 +449,8 @@ def table_by_slug(slug: str, filters: Filters, *, now: datetime, today: date) ->
         "fraicheur": lambda: freshness_table(filters, now, today),
         "resultats-par-programme": lambda: outcomes_table(filters, today),
         "sessions-sous-quota": lambda: below_quota_table(filters, today),
+        "candidatures-par-organisme": lambda: loop_by_organism_table(filters, today),
+        "candidatures-par-programme": lambda: loop_by_programme_table(filters, today),
     }
     builder = builders.get(slug)
     return builder() if builder else None

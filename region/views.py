@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from candidatures.figures import LoopFigures
+from candidatures.models import Candidature
 from catalogue.decisions import LabelDecision, LabelError
 from catalogue.models import Action, ActionLabel, Programme
 from catalogue.services import label_decide, label_grant_direct, programme_save
@@ -146,6 +148,12 @@ def organism_context(request, organism, form) -> dict:
         .select_related("formation")
         .annotate(n_sessions=Count("sessions"))
         .order_by("formation__title"),
+        "loop": LoopFigures.collect(
+            Candidature.objects.filter(organism=organism).values_list(
+                "organism__usual_name", "state", "created_at", "answered_at", "answer_due_at"
+            ),
+            [],
+        ).total,
         "decisions": with_readable_changes(
             AuditEntry.objects.filter(organism=organism, verb=AuditEntry.Verb.DECISION)
             .select_related("content_type")

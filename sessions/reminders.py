@@ -1,7 +1,7 @@
 """Freshness reminders: one digest per organisation of its stale and soon-starting sessions, with a signed,
 expiring, single-purpose link that confirms them without logging in."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -9,6 +9,7 @@ from django.core import signing
 from django.db.models import Q
 from django.urls import reverse
 
+from candidatures.models import Candidature
 from catalogue.choices import RecruitmentState
 from core.mail import mail_render, mail_send
 from organisms.models import Membership, Organism
@@ -52,6 +53,7 @@ class Digest:
     organism: Organism
     recipients: list[str]
     sessions: list[TrainingSession]
+    late_candidatures: list = field(default_factory=list)  # unanswered after two working days
 
 
 def period_of(session: TrainingSession) -> str:
@@ -83,6 +85,23 @@ def due_digests(*, now: datetime, today: date) -> list[Digest]:
         organism = session.action.formation.organism
         digest = by_organism.setdefault(organism.pk, Digest(organism, [], []))
         digest.sessions.append(session)
+    # Candidatures unanswered after two working days: one not yet reminded opens a digest; every late one is listed.
+    late = (
+        Candidature.objects.overdue(now)
+        .select_related("session__action__formation", "organism")
+        .order_by("organism_id", "created_at", "pk")
+    )
+    late_by_organism: dict[int, list] = {}
+    opening = set()
+    for candidature in late:
+        late_by_organism.setdefault(candidature.organism_id, []).append(candidature)
+        if candidature.reminded_at is None:
+            opening.add(candidature.organism_id)
+    for organism_id in opening - set(by_organism):
+        organism = late_by_organism[organism_id][0].organism
+        by_organism[organism_id] = Digest(organism, [], [])
+    for organism_id, digest in by_organism.items():
+        digest.late_candidatures = late_by_organism.get(organism_id, [])
     emails = {}
     for membership in Membership.objects.filter(organism_id__in=by_organism).select_related("user"):
         emails.setdefault(membership.organism_id, []).append(membership.user.email)
@@ -97,6 +116,10 @@ def send_digest(*, digest: Digest, base_url: str, now: datetime) -> bool:
     """Sends the digest and, once it has left, records its sessions as reminded for this period. False when it could
     not leave (logged): nothing is recorded, so its sessions are in the next run's digest."""
     token = confirmation_token(organism=digest.organism, session_ids=[s.pk for s in digest.sessions])
+    late = [
+        (c, base_url.rstrip("/") + reverse("backoffice:candidature_detail", args=[c.public_id]))
+        for c in digest.late_candidatures
+    ]
     base = base_url.rstrip("/")
     context = {
         "organism": digest.organism,
@@ -105,11 +128,15 @@ def send_digest(*, digest: Digest, base_url: str, now: datetime) -> bool:
         "days": settings.CONFIRMATION_LINK_MAX_AGE_DAYS,
         "stale_after_days": settings.SESSION_STALE_AFTER_DAYS,
         "dashboard": base + reverse("backoffice:dashboard"),
+        "late": late,
     }
     if not mail_send(mail_render("sessions/email/freshness_digest", context, to=digest.recipients)):
         return False
     SessionReminder.objects.bulk_create(
         [SessionReminder(session=s, period=period_of(s), sent_at=now) for s in digest.sessions],
         ignore_conflicts=True,
+    )
+    Candidature.objects.filter(pk__in=[c.pk for c in digest.late_candidatures], reminded_at__isnull=True).update(
+        reminded_at=now
     )
     return True

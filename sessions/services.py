@@ -96,3 +96,16 @@ def outcome_save(*, session: TrainingSession, data: dict, by, organism):
         setattr(outcome, name, value)
     audited_save(outcome, by=by, before=before, organism=organism)
     return outcome
+
+
+@transaction.atomic
+def session_take_place(*, session: TrainingSession, by, organism, reason: str = "") -> TrainingSession:
+    """One place fewer (a candidature accepted), never below zero; audited. The row is locked, so that two
+    acceptances at once take two places."""
+    locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if locked.places_left:
+        before = snapshot(locked)
+        locked.places_left -= 1
+        audited_save(locked, by=by, before=before, organism=organism, reason=reason)
+    session.places_left = locked.places_left
+    return locked

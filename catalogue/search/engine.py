@@ -1,11 +1,14 @@
 """The one entry point of public search: filters, text, facet counts, sort and paging over the index."""
 
+import contextlib
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+from django.core.cache import cache
 from django.db import connection
 
 from catalogue.rules import active_label_mask
@@ -78,17 +81,31 @@ class Outcome:
 _text_cache: OrderedDict[tuple, TextMatches | None] = OrderedDict()
 _text_cache_lock = threading.Lock()
 TEXT_CACHE_SIZE = 512
+SHARED_TEXT_CACHE_SECONDS = 600
+MISSING = object()
 
 
 def cached_text_matches(token: str, q: str) -> TextMatches | None:
     """Text matches, cached per catalogue version: a live search re-sends the same words with every filter change,
-    and any write to the catalogue renews the token, so a cached answer is never stale."""
+    and any write to the catalogue renews the token, so a cached answer is never stale. The process keeps the
+    latest answers; the shared cache (Redis in production) lets every web process reuse the others' answers, a
+    millisecond instead of the 35 to 58 ms of the database's text search."""
     key = (connection.alias, token, tuple(query_words(q)))
     with _text_cache_lock:
         if key in _text_cache:
             _text_cache.move_to_end(key)
             return _text_cache[key]
-    matches = text_matches(q)
+    shared_key = "search-text:" + hashlib.sha256(repr(key).encode()).hexdigest()
+    try:
+        found = cache.get(shared_key, MISSING)
+    except Exception:  # the shared cache down: search goes on from the database
+        found = MISSING
+    if found is not MISSING:
+        matches = found
+    else:
+        matches = text_matches(q)
+        with contextlib.suppress(Exception):  # the shared cache down: the answer is not shared, that is all
+            cache.set(shared_key, matches, SHARED_TEXT_CACHE_SECONDS)
     with _text_cache_lock:
         _text_cache[key] = matches
         while len(_text_cache) > TEXT_CACHE_SIZE:

@@ -26,6 +26,7 @@ class Result:
     labels: list[ActionLabel]
     distance_km: float | None
     updated_on: datetime
+    next_meeting: object = None  # the next information meeting with a free seat (set by the page)
 
     @property
     def only_remote(self) -> bool:

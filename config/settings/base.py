@@ -4,9 +4,11 @@ Every secret comes from the environment; a missing one stops the start-up with a
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import xstatic.pkg.leaflet
+from django.utils.csp import CSP
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -42,10 +44,15 @@ INSTALLED_APPS = [
     "region",
     "exchange",
     "api",
+    "shortlists",
+    "candidatures",
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestLogMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -71,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "config.context_processors.portal",
             ],
         },
@@ -88,6 +96,8 @@ def database_from_environment(statement_timeout_ms: int) -> dict:
             "ATOMIC_REQUESTS": True,
             "OPTIONS": {"timeout": 20},
         }
+    # Persistent connections, checked before each request's first query: after a database restart a worker
+    # reconnects at once instead of failing on a dead connection.
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     config["ATOMIC_REQUESTS"] = True
     if statement_timeout_ms:
@@ -140,7 +150,7 @@ USE_TZ = True
 
 MEDIA_ROOT = env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media"))  # uploaded files awaiting confirmation
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles"))  # collectstatic writes here
 STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -163,9 +173,31 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "catalogue@localhost")
 
+# Behind a reverse proxy that terminates TLS (README, "Deployment"): secure unless the environment says otherwise.
+# The proxy must set X-Forwarded-Proto itself (overwriting any the client sent); HTTP is redirected to HTTPS, except
+# the health check, which a load balancer may call over plain HTTP.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", True) else None
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Request size caps: no request body beyond REQUEST_MAX_BYTES is read (413 at once; the proxy caps it too), form
+# fields (not files) beyond DATA_UPLOAD_MAX_MEMORY_SIZE are refused, uploaded files over 2.5 MB go to a temporary
+# file rather than memory.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 52_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_500_000
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_500_000
+# Uploaded spreadsheets: reading one file stops after this many seconds (exchange/upload_safety.py).
+SPREADSHEET_READ_SECONDS = env_int("SPREADSHEET_READ_SECONDS", 10)
 
 # The region running this portal: its name shows in the layout, its departments bound the reference data.
 PORTAL_REGION_NAME = env_str("PORTAL_REGION_NAME", "Île-de-France")
@@ -180,9 +212,38 @@ SESSION_STALE_AFTER_DAYS = env_int("SESSION_STALE_AFTER_DAYS", 30)
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
 CONFIRMATION_LINK_MAX_AGE_DAYS = env_int("CONFIRMATION_LINK_MAX_AGE_DAYS", 14)
 
+# The loop from a search to a place in training (shortlists, candidatures, information meetings, alerts).
+CANDIDATURES_PER_DAY = env_int("CANDIDATURES_PER_DAY", 5)  # by one person (account or shared list), against spam
+PRESCRIPTIONS_PER_DAY = env_int("PRESCRIPTIONS_PER_DAY", 40)  # by one adviser
+SHORTLIST_SHARE_DAYS = env_int("SHORTLIST_SHARE_DAYS", 30)  # validity of a shortlist's read-only link
+SEARCH_ALERT_MAX_SESSIONS = env_int("SEARCH_ALERT_MAX_SESSIONS", 2000)  # broader searches get no alert
+PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 12)  # after the session ended
+
 # Map tiles for the map views (the list of results stays the primary view). Leaflet itself is served by the portal.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© les contributeurs d'OpenStreetMap")
+
+
+def tile_origin(url: str) -> list[str]:
+    """The tile server's origin, for the Content-Security-Policy (nothing when the tiles are the portal's own)."""
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+# Content-Security-Policy (Django's own middleware): scripts and styles from the portal only, no inline script or
+# style; the nonce is there for the admin, whose templates mark their few inline blocks with it.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:", *tile_origin(MAP_TILE_URL)],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # LHÉO imports: the official schema is not shipped with the portal (its licence does not allow it); point this at a
 # copy of lheo-2.3.xsd to validate imports against it. Without it the portal's own checks still apply.
@@ -201,8 +262,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousThrottle"],
     "UNAUTHENTICATED_USER": None,
     # How many reverse proxies add to X-Forwarded-For: 0 means the client is REMOTE_ADDR, so a forged header
-    # cannot escape the throttle. Behind one proxy, set API_NUM_PROXIES=1. Share the counters between processes
-    # by configuring a shared cache (CACHES) in production.
+    # cannot escape the throttle. Behind one proxy, set API_NUM_PROXIES=1. The counters live in the shared cache
+    # (Redis), so every web process counts against the same limit.
     "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }
 API_ANONYMOUS_RATE = env_str("API_ANONYMOUS_RATE", "120/minute")
@@ -215,9 +276,43 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
+# The shared cache: Redis in production (REDIS_URL), for the cache, the API throttle, allauth's login and email
+# limits and the search's text matches, so that every web process counts against the same limits. Production
+# refuses to start without it (core/apps.py); development and tests use a per-process memory cache unless
+# REDIS_URL is set.
+REDIS_URL = env_str("REDIS_URL", "")
+SHARED_CACHE_REQUIRED = True
+
+
+def caches_from_environment(redis_url: str) -> dict:
+    if not redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "catalogue"),
+            "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+
+
+CACHES = caches_from_environment(REDIS_URL)
+
+# Open data files (exchange/open_data_files.py): where they are written, and how long at least between two builds.
+OPEN_DATA_ROOT = env_str("OPEN_DATA_ROOT", str(BASE_DIR / "var" / "open-data"))
+OPEN_DATA_MIN_INTERVAL_SECONDS = env_int("OPEN_DATA_MIN_INTERVAL_SECONDS", 300)
+
+# Logs: one JSON line per record on standard error, one record per request with its time (core/middleware.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "core.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "portal.requests": {"handlers": ["console"], "level": env_str("REQUEST_LOG_LEVEL", "INFO"), "propagate": False},
+        "portal": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

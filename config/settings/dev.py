@@ -18,3 +18,10 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # The official LHÉO schema beside the project, where this machine has it (../shared/lheo).
 _shared_xsd = BASE_DIR.parent / "shared" / "lheo" / "lheo-2.3.xsd"  # noqa: F405
 LHEO_XSD_PATH = os.environ.get("LHEO_XSD_PATH") or (str(_shared_xsd) if _shared_xsd.exists() else "")
+
+# Plain HTTP on a laptop, no shared cache needed, runserver logs the requests itself.
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+SECURE_PROXY_SSL_HEADER = None
+SHARED_CACHE_REQUIRED = False
+LOGGING["loggers"]["portal.requests"]["level"] = "WARNING"  # noqa: F405

@@ -17,6 +17,12 @@ CSRF_COOKIE_SECURE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Tests speak plain HTTP to the test client and the live server; the production values are tested on their own.
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+SHARED_CACHE_REQUIRED = False
+OPEN_DATA_ROOT = str(BASE_DIR / "var" / "test-open-data")  # noqa: F405 (each test gets its own: tests/conftest.py)
+LOGGING["loggers"]["portal.requests"]["level"] = "WARNING"  # noqa: F405 (tests that read it raise it)
 
 
 class InvalidTemplateVariable(str):

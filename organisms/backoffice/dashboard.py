@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from candidatures.figures import inbox_counts
 from catalogue.choices import RecruitmentState
 from catalogue.models import Action, ActionLabel, Formation
 from catalogue.rules import EVALUATED_STATES
@@ -129,5 +130,9 @@ def dashboard(request):
     return render(
         request,
         "organisms/dashboard.html",
-        {"board": board, "bulk_operations": [(key, label) for key, (label, _) in BULK_OPERATIONS.items()]},
+        {
+            "board": board,
+            "bulk_operations": [(key, label) for key, (label, _) in BULK_OPERATIONS.items()],
+            "inbox": inbox_counts(request.organism, now=timezone.now()),
+        },
     )

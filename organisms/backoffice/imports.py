@@ -16,7 +16,7 @@ from exchange.models import ImportRun
 from exchange.spreadsheet import COLUMNS, current_rows, to_csv, to_xlsx, upload_sessions
 from exchange.views import lheo_download
 
-from ..permissions import organism_required
+from ..permissions import approved_organism_required, organism_required
 from .import_forms import LheoUploadForm, SpreadsheetUploadForm
 
 
@@ -29,7 +29,7 @@ def export_lheo_view(request):
 
 
 @require_http_methods(["GET", "POST"])
-@organism_required
+@approved_organism_required
 def import_lheo_view(request):
     """Upload an LHÉO file of the organisation's offer: every problem listed, a preview, then one write."""
     form = LheoUploadForm(request.POST or None, request.FILES or None)
@@ -86,7 +86,7 @@ def sessions_spreadsheet(request, kind, fmt):
 
 
 @require_http_methods(["GET", "POST"])
-@organism_required
+@approved_organism_required
 def sessions_upload(request):
     form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
     report = None

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import dashboard, history, imports, members, offer, sessions
+from . import candidatures, dashboard, history, imports, meetings, members, offer, sessions
 
 app_name = "backoffice"
 
@@ -15,6 +15,17 @@ urlpatterns = [
     path("actions/<slug:public_id>/publication/", offer.action_publish, name="action_publish"),
     path("actions/<slug:public_id>/lieux/", offer.place_new, name="place_new"),
     path("actions/<slug:public_id>/label/", offer.label_request_view, name="label_request"),
+    path("actions/<slug:public_id>/reunions/", meetings.meetings, name="meetings"),
+    path("reunions/<slug:public_id>/", meetings.meeting_edit, name="meeting_edit"),
+    path("reunions/<slug:public_id>/annuler/", meetings.meeting_cancel_view, name="meeting_cancel"),
+    path("candidatures/", candidatures.inbox, name="candidatures"),
+    path("candidatures/<slug:public_id>/", candidatures.candidature_detail, name="candidature_detail"),
+    path("sessions/<slug:public_id>/candidatures/", candidatures.session_inbox, name="session_candidatures"),
+    path(
+        "sessions/<slug:public_id>/candidatures.csv",
+        candidatures.session_candidatures_csv,
+        name="session_candidatures_csv",
+    ),
     path("actions/<slug:action_public_id>/sessions/nouvelle/", sessions.session_edit, name="session_new"),
     path("sessions/selection/", sessions.sessions_bulk, name="sessions_bulk"),  # before sessions/<public_id>/
     path("sessions/tableur/", imports.sessions_upload, name="sessions_upload"),

@@ -8,6 +8,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from catalogue.models import SearchIndexVersion
 from tests.accounts.factories import PASSWORD
@@ -54,7 +55,7 @@ def test_a_member_updates_sessions_and_the_public_page_follows(live_server, page
     page.get_by_label("Date de fin").fill((new_start - timedelta(days=1)).isoformat())
     page.get_by_label("Places restantes").fill("3")
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.locator("#error-summary").is_visible()  # end before start: refused, nothing lost
+    expect(page.locator("#error-summary")).to_be_visible()  # end before start: refused, nothing lost
     assert page.get_by_label("Places restantes").input_value() == "3"
     axe_check(page, "backoffice-session-errors")
     page.get_by_label("Date de fin").fill((new_start + timedelta(days=60)).isoformat())
@@ -103,7 +104,7 @@ def test_every_backoffice_page_has_no_axe_violation(live_server, page, axe_check
         axe_check(page, f"backoffice-{name}")
     page.goto(live_server.url + "/espace-organisme/formations/nouvelle/")
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.locator("#error-summary").is_visible()
+    expect(page.locator("#error-summary")).to_be_visible()
     axe_check(page, "backoffice-formation-errors")
 
 
@@ -118,7 +119,7 @@ def test_account_and_signup_pages_have_no_axe_violation(live_server, page, axe_c
         axe_check(page, f"account-{name}")
     page.goto(live_server.url + "/inscription/organisme/")
     page.get_by_role("button", name="Inscrire l'organisme").click()
-    assert page.locator("#error-summary").is_visible()
+    expect(page.locator("#error-summary")).to_be_visible()
     axe_check(page, "account-organism-signup-errors")
 
 
@@ -128,7 +129,7 @@ def test_the_reminder_link_page(live_server, page, axe_check, member):
     page.goto(link)
     axe_check(page, "confirm-link")
     page.get_by_role("button", name="Confirmer que ces informations sont à jour").click()
-    assert page.locator("h1").inner_text() == "Sessions confirmées"
+    expect(page.locator("h1")).to_have_text("Sessions confirmées")
 
 
 def test_exchange_pages_have_no_axe_violation(live_server, page, axe_check, member):

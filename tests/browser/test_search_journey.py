@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from catalogue.choices import Audience
 from catalogue.models import SearchIndexVersion
@@ -46,7 +47,7 @@ def test_an_adviser_finds_a_training_near_creteil(live_server, page, axe_check, 
 
     page.get_by_label("Commune ou code postal").fill("Créteil")
     page.get_by_label("Commune ou code postal").press("Enter")
-    page.wait_for_function("document.querySelector('#result-count').innerText.startsWith('3 ')")
+    expect(page.locator("#result-count")).to_have_text(re.compile(r"^3 "), use_inner_text=True)
     assert re.search(r"commune=94028", page.url)  # the shareable URL names the commune by its INSEE code
 
     page.get_by_label("Dans un rayon de").select_option("10")
@@ -54,14 +55,14 @@ def test_an_adviser_finds_a_training_near_creteil(live_server, page, axe_check, 
 
     page.locator("#id_public summary").click()
     page.get_by_label(re.compile(r"^Jeunes de 16 à 25 ans")).check()
-    page.wait_for_function("document.querySelector('#result-count').innerText.startsWith('2 ')")
+    expect(page.locator("#result-count")).to_have_text(re.compile(r"^2 "), use_inner_text=True)
     focused = page.evaluate("document.activeElement && document.activeElement.id")
     assert focused == "id_public_16-25-ans"  # focus stays on the box just ticked after the live update
 
     # Keyboard only: the axis box is reached and ticked without the mouse.
     page.locator("#id_axe_hybride").focus()
     page.keyboard.press("Space")
-    page.wait_for_function("document.querySelector('#result-count').innerText.startsWith('1 ')")
+    expect(page.locator("#result-count")).to_have_text(re.compile(r"^1 "), use_inner_text=True)
     assert page.evaluate("document.activeElement.id") == "id_axe_hybride"
     assert "public=16-25-ans" in page.url and "axe=hybride" in page.url
     results = page.locator("[data-action]")
@@ -76,7 +77,7 @@ def test_an_adviser_finds_a_training_near_creteil(live_server, page, axe_check, 
 
     page.get_by_role("link", name="Développeur web et web mobile").click()
     page.wait_for_url(f"**/formations/{catalogue.public_id}/")
-    assert page.locator("h1").inner_text() == "Développeur web et web mobile"
+    expect(page.locator("h1")).to_have_text("Développeur web et web mobile")
     axe_check(page, "detail")
 
     with page.expect_download() as download_info:
@@ -110,5 +111,5 @@ def test_narrow_screen(live_server, page, axe_check, catalogue):
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(live_server.url + "/formations/?commune=94028&rayon=20&public=16-25-ans")
     page.get_by_role("link", name="Aller aux résultats").click()
-    assert page.locator("[data-action]").first.is_visible()
+    expect(page.locator("[data-action]").first).to_be_visible()
     axe_check(page, "search-narrow")

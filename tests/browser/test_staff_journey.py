@@ -2,6 +2,7 @@
 
 import pytest
 from allauth.account.models import EmailAddress
+from playwright.sync_api import expect
 
 from accounts.groups import ADMINISTRATOR, ensure_region_groups
 from catalogue.models import ActionLabel, SearchIndexVersion
@@ -87,5 +88,5 @@ def test_every_staff_page_has_no_axe_violation(live_server, page, axe_check, sta
     page.goto(live_server.url + f"/region/labels/{label.pk}/")
     page.locator("#id_decision").select_option("refuse")
     page.get_by_role("button", name="Enregistrer la décision").click()
-    assert page.locator("#error-summary").is_visible()
+    expect(page.locator("#error-summary")).to_be_visible()
     axe_check(page, "staff-label-errors")

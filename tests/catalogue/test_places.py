@@ -2,13 +2,11 @@
 training across the regional border found by radius, the home region's departments in the search form."""
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.forms import resolve_commune, suggest_communes
 from catalogue.models import Action, Commune
-from catalogue.reference_data import load_reference_data
 from catalogue.search.engine import Query, search
 from catalogue.search.index import columns
 from tests.catalogue.factories import ActionFactory, TrainingPlaceFactory
@@ -17,12 +15,10 @@ from tests.sessions.factories import TrainingSessionFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def france(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_reference_data()
-        yield
-        transaction.set_rollback(True)
+@pytest.fixture
+def france(reference_data):
+    """Places of all of France, loaded once for the test session (tests/conftest.py)."""
+    return reference_data
 
 
 def test_suggestions_cover_france_with_the_home_region_first(france, django_assert_num_queries):

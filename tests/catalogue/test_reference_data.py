@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 
 from catalogue.models import Commune, Department, Region, RomeCode
 from catalogue.places import home_bounds, home_departments
@@ -30,12 +29,10 @@ def distance_km(lat1, lon1, lat2, lon2):
     return 2 * 6371 * math.asin(math.sqrt(a))
 
 
-@pytest.fixture(scope="module")
-def france(django_db_setup, django_db_blocker):
-    """All of France, loaded once for the module and rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield load_reference_data()
-        transaction.set_rollback(True)
+@pytest.fixture
+def france(reference_data):
+    """All of France, loaded once for the test session (tests/conftest.py): the report of that first load."""
+    return reference_data
 
 
 def test_counts(france):
@@ -53,6 +50,10 @@ def test_counts(france):
 
 
 def test_idempotent(france):
+    assert france.created == (
+        france.regions + france.departments + france.communes + france.arrondissements + france.rome_codes
+    )
+    assert france.updated == 0
     again = load_reference_data()
     assert (again.created, again.updated) == (0, 0)
     assert Commune.objects.count() == COMMUNES + ARRONDISSEMENTS
@@ -121,7 +122,7 @@ def test_command_prints_a_summary(france, capsys):
     )
 
 
-def test_one_region_only():
+def test_one_region_only(france):
     report = load_reference_data(regions=["11"])
     assert (report.regions, report.departments, report.communes, report.arrondissements) == (1, 8, 1266, 20)
     assert Commune.objects.filter(department__region_code="11").count() == 1286

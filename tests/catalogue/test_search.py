@@ -4,11 +4,13 @@ import math
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from catalogue.choices import Audience, Funder, Level, RecruitmentState
 from catalogue.models import Action
 from catalogue.search.engine import Query, search
+from catalogue.search.triggers import INDEXED_TABLES
 from catalogue.services import search_documents_refresh
 from tests.catalogue.factories import (
     ActionAudienceFactory,
@@ -309,3 +311,15 @@ def test_sort_by_start_date_and_paging():
     assert (first.total, first.pages, len(first.hits), len(second.hits)) == (25, 2, 20, 5)
     assert not {h.action_id for h in first.hits} & {h.action_id for h in second.hits}
     assert search(Query(page=99), today=today()).page == 2
+
+
+def test_every_indexed_table_has_its_version_triggers_after_the_migrations():
+    """SQLite drops a table's triggers when a migration rebuilds it: they are recreated after migrate."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL keeps triggers when a table changes")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+        triggers = cursor.fetchall()
+    for table in INDEXED_TABLES:
+        names = {name for tbl, name in triggers if tbl == table}
+        assert {f"renew_search_version_{table}_{op}" for op in ("insert", "update", "delete")} <= names, table

@@ -5,14 +5,11 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from catalogue.models import Commune
-from catalogue.reference_data import load_reference_data
 from catalogue.search.engine import Query, search
 from catalogue.search.index import columns, listed_sessions, registration_open_sessions
-from demo.builder import seed_demo
 from sessions.models import TrainingSession
 from sessions.state import is_listed, registration_is_open, session_timing
 
@@ -34,13 +31,10 @@ APPLY = {
 }
 
 
-@pytest.fixture(scope="module")
-def catalogue(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_reference_data(regions=["11"])
-        seed_demo(sessions=1500, seed=3, today=timezone.localdate())
-        yield
-        transaction.set_rollback(True)
+@pytest.fixture
+def catalogue(demo_catalogue):
+    """The demo catalogue shared by the test session (tests/conftest.py), each test's changes rolled back."""
+    return demo_catalogue
 
 
 def criteria(slug_to_programme):

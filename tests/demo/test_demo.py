@@ -1,30 +1,27 @@
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from accounts.models import User
+from candidatures.models import Booking, Candidature, InformationMeeting
 from catalogue.choices import Audience, Axis, TeachingMode
 from catalogue.models import Action, ActionAudience, ActionLabel, Department, Formation, Programme, TrainingPlace
-from catalogue.reference_data import load_reference_data
 from demo.builder import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, seed_demo
 from organisms.models import Organism
 from sessions.models import TrainingSession
 from sessions.state import Timing
+from shortlists.models import Favourite, SavedSearch, Shortlist
 
-TODAY = date(2026, 11, 23)
+TODAY = date(2026, 11, 23)  # the determinism test's own small catalogues: same seed, same day
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """One demo catalogue for the module, rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_reference_data(regions=["11"])
-        report = seed_demo(sessions=2000, seed=7, today=TODAY)
-        yield report
-        transaction.set_rollback(True)
+@pytest.fixture
+def demo(demo_catalogue):
+    """The session's shared demo catalogue (tests/conftest.py): its report and the day it was built around."""
+    return demo_catalogue
 
 
 def fingerprint() -> list[tuple]:
@@ -37,11 +34,11 @@ def fingerprint() -> list[tuple]:
 
 @pytest.mark.django_db
 def test_counts(demo):
-    assert demo.sessions == TrainingSession.objects.count() == 2000
-    assert demo.actions == Action.objects.count() == 500
-    assert demo.formations == Formation.objects.count()
-    assert demo.organisms == Organism.objects.count() >= 6
-    assert demo.labels == ActionLabel.objects.count() > 0
+    assert demo.report.sessions == TrainingSession.objects.count() == 2000
+    assert demo.report.actions == Action.objects.count() == 500
+    assert demo.report.formations == Formation.objects.count()
+    assert demo.report.organisms == Organism.objects.count() >= 6
+    assert demo.report.labels == ActionLabel.objects.count() > 0
 
 
 @pytest.mark.django_db
@@ -56,7 +53,8 @@ def test_every_axis_teaching_mode_and_audience(demo):
 
 @pytest.mark.django_db
 def test_every_department_has_organisations_and_places(demo):
-    codes = set(Department.objects.values_list("code", flat=True))
+    """Every department of the home region, and none elsewhere: the demo is the home region's catalogue."""
+    codes = set(Department.objects.filter(region_code="11").values_list("code", flat=True))
     assert set(Organism.objects.values_list("commune__department__code", flat=True)) == codes
     assert set(TrainingPlace.objects.values_list("commune__department__code", flat=True)) == codes
 
@@ -65,11 +63,8 @@ def test_every_department_has_organisations_and_places(demo):
 def test_sessions_in_every_state(demo):
     now_counts = dict.fromkeys(Timing, 0)
     stale = full = past_still_open = 0
-    from datetime import datetime, time
 
-    from django.utils import timezone
-
-    now = timezone.make_aware(datetime.combine(TODAY, time(12)))
+    now = timezone.make_aware(datetime.combine(demo.today, time(12)))
     for session in TrainingSession.objects.all():
         status = session.status(now=now)
         now_counts[status.timing] += 1
@@ -89,7 +84,7 @@ def test_programmes_and_labels(demo):
         "2ème chance numérique Île-de-France",
         "Grande École du Numérique",
     }
-    granted = ActionLabel.objects.active(TODAY).values("programme__slug").annotate(n=Count("id"))
+    granted = ActionLabel.objects.active(demo.today).values("programme__slug").annotate(n=Count("id"))
     assert {row["programme__slug"]: row["n"] > 5 for row in granted} == {
         "deuxieme-chance-numerique-idf": True,
         "grande-ecole-du-numerique": True,
@@ -128,8 +123,7 @@ def test_one_account_per_persona(demo, client):
 
 
 @pytest.mark.django_db
-def test_same_seed_same_catalogue():
-    load_reference_data(regions=["11"])
+def test_same_seed_same_catalogue(reference_data):
     seed_demo(sessions=300, seed=11, today=TODAY)
     first = fingerprint()
     seed_demo(sessions=300, seed=11, today=TODAY)
@@ -155,3 +149,22 @@ def test_demo_organisations_pass_their_own_validation(demo):
     """Every demo organisation is valid as a person would enter it (contact address and website included)."""
     for organism in Organism.objects.all():
         organism.full_clean()
+
+
+@pytest.mark.django_db
+def test_the_loop_is_there_at_once(demo):
+    adviser = User.objects.get(email=f"conseiller@{DEMO_EMAIL_DOMAIN}")
+    jobseeker = User.objects.get(email=f"demandeur@{DEMO_EMAIL_DOMAIN}")
+    shortlists = Shortlist.objects.filter(owner=adviser)
+    assert shortlists.count() == 2
+    assert all(s.items.exclude(note="").exists() for s in shortlists)
+    states = set(Candidature.objects.filter(adviser=adviser).values_list("state", flat=True))
+    assert {"sent", "interview", "accepted", "refused", "waitlist"} <= states
+    assert Favourite.objects.filter(user=jobseeker).count() >= 2
+    assert SavedSearch.objects.filter(user=jobseeker).exists()
+    assert Candidature.objects.filter(person=jobseeker).exists()
+    assert Booking.objects.filter(person=jobseeker, state="booked").exists()
+    member = User.objects.get(email=f"organisme-a@{DEMO_EMAIL_DOMAIN}")
+    organism = member.memberships.get().organism
+    assert InformationMeeting.objects.filter(action__formation__organism=organism).exists()
+    assert Candidature.objects.filter(organism=organism).unanswered().exists()

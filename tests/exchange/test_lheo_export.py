@@ -4,17 +4,15 @@ import io
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from lxml import etree
 
+from accounts.models import User
 from catalogue.models import Programme
-from catalogue.reference_data import load_reference_data
-from demo.builder import seed_demo
 from exchange.lheo_export import NAMESPACE, ExportReport, ExportScope, export_lheo
-from organisms.models import Organism
+from organisms.models import Membership, Organism
 from sessions.models import TrainingSession
 
 XSD = Path(__file__).resolve().parents[2].parent / "shared" / "lheo" / "lheo-2.3.xsd"
@@ -27,13 +25,10 @@ def schema():
     return etree.XMLSchema(etree.parse(str(XSD))) if XSD.exists() else None
 
 
-@pytest.fixture(scope="module")
-def catalogue(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_reference_data(regions=["11"])
-        seed_demo(sessions=800, seed=9, today=timezone.localdate())
-        yield
-        transaction.set_rollback(True)
+@pytest.fixture
+def catalogue(demo_catalogue):
+    """The demo catalogue shared by the test session (tests/conftest.py), each test's changes rolled back."""
+    return demo_catalogue
 
 
 def export(scope=None) -> tuple[bytes, ExportReport]:
@@ -90,7 +85,6 @@ def test_command_and_downloads(catalogue, client, tmp_path, capsys):
     call_command("export_lheo", "-o", str(target), "--programme", "grande-ecole-du-numerique")
     assert target.read_text(encoding="utf-8").startswith('<?xml version="1.0" encoding="UTF-8"?>')
     assert "Export LHÉO 2.3 :" in capsys.readouterr().err
-    from accounts.models import User
 
     member = User.objects.get(email="organisme-a@demo.catalogue.test")
     client.force_login(member)
@@ -104,9 +98,6 @@ def test_command_and_downloads(catalogue, client, tmp_path, capsys):
 
 @pytest.mark.django_db
 def test_nothing_to_export_is_said_not_written_as_an_invalid_file(client):
-    from accounts.models import User
-    from organisms.models import Membership
-
     organism = Organism.objects.create(
         siret="73282932000074", nda="11755555575", slug="vide", usual_name="Vide", legal_name="Vide SAS"
     )
@@ -116,7 +107,6 @@ def test_nothing_to_export_is_said_not_written_as_an_invalid_file(client):
     response = client.get(reverse("backoffice:export_lheo"))
     assert response.status_code == 404
     assert "Aucune offre publiée à exporter" in response.content.decode()
-    from django.core.management import CommandError
 
     with pytest.raises(CommandError, match="Aucune offre publiée"):
         call_command("export_lheo", "--organisme", "vide")

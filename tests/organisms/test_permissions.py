@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from organisms.backoffice.urls import urlpatterns as backoffice_patterns
 from organisms.models import Invitation, Membership
+from tests.candidatures.factories import CandidatureFactory, MeetingFactory
 from tests.catalogue.factories import ActionFactory, ActionLabelFactory, FormationFactory, TrainingPlaceFactory
 from tests.organisms.factories import InvitationFactory, MembershipFactory
 from tests.sessions.factories import TrainingSessionFactory
@@ -39,6 +40,13 @@ MATRIX = {
     "member_invite": {"args": lambda r: [], "GET": (405, 405), "POST": (302, 302)},
     "member_remove": {"args": lambda r: [r["colleague"].pk], "GET": (405, 405), "POST": (302, 404)},
     "invitation_revoke": {"args": lambda r: [r["invitation"].pk], "GET": (405, 405), "POST": (302, 404)},
+    "candidatures": {"args": lambda r: [], "GET": (200, 200)},
+    "candidature_detail": {"args": lambda r: [r["candidature"].public_id], "GET": (200, 404), "POST": (200, 404)},
+    "session_candidatures": {"args": lambda r: [r["session"].public_id], "GET": (200, 404)},
+    "session_candidatures_csv": {"args": lambda r: [r["session"].public_id], "GET": (200, 404)},
+    "meetings": {"args": lambda r: [r["action"].public_id], "GET": (200, 404), "POST": (200, 404)},
+    "meeting_edit": {"args": lambda r: [r["meeting"].public_id], "GET": (200, 404), "POST": (200, 404)},
+    "meeting_cancel": {"args": lambda r: [r["meeting"].public_id], "GET": (405, 405), "POST": (302, 404)},
 }
 POST_DATA = {
     "sessions_bulk": lambda r: {"operation": "confirmer", "sessions": [r["session"].public_id]},
@@ -61,7 +69,11 @@ def records(organism_a, member_a, member_b):
     ActionLabelFactory(action=action, granted=True)  # its sessions' results are asked for
     colleague = MembershipFactory(organism=organism_a, role=Membership.Role.MEMBER)
     invitation = InvitationFactory(organism=organism_a, invited_by=member_a)
+    candidature = CandidatureFactory(session=session)
+    meeting = MeetingFactory(action=action)
     return {
+        "candidature": candidature,
+        "meeting": meeting,
         "formation": formation,
         "action": action,
         "session": session,

@@ -37,7 +37,7 @@ def test_every_table_downloads_as_csv_and_xlsx(client, administrator):
     TrainingSessionFactory(action=action, stale=True)
     OrganismFactory(pending=True)
     tables = region_dashboard(Filters(), now=timezone.now(), today=timezone.localdate())
-    assert len(tables) == 7
+    assert len(tables) == 9
     for table in tables:
         response = client.get(reverse("region:export", args=[table.slug, "csv"]))
         assert response.status_code == 200, table.slug

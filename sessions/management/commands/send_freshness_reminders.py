@@ -22,7 +22,9 @@ class Command(BaseCommand):
         sent, failed = [], []
         for digest in digests:
             self.stdout.write(
-                f"  {digest.organism.usual_name} : {len(digest.sessions)} session(s) → {', '.join(digest.recipients)}"
+                f"  {digest.organism.usual_name} : {len(digest.sessions)} session(s)"
+                + (f", {len(digest.late_candidatures)} candidature(s) en retard" if digest.late_candidatures else "")
+                + f" → {', '.join(digest.recipients)}"
             )
             if not send:
                 continue
