@@ -9,6 +9,7 @@ source's threshold of invalid sessions) and the run recorded; the validators are
 
 import shutil
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -138,11 +139,13 @@ def fetch(feed: FeedSource, directory: str, *, timeout: float = 60) -> Fetched:
         with urllib.request.urlopen(request, timeout=timeout) as response, target.open("wb") as out:
             if int(response.headers.get("Content-Length") or 0) > limit:
                 raise FetchError(f"Flux trop volumineux : plus de {limit / 1e6:.0f} Mo.")
-            size = 0
+            size, deadline = 0, time.monotonic() + settings.LHEO_FEED_FETCH_SECONDS
             while chunk := response.read(DOWNLOAD_CHUNK):
                 size += len(chunk)
                 if size > limit:
                     raise FetchError(f"Flux trop volumineux : plus de {limit / 1e6:.0f} Mo.")
+                if time.monotonic() > deadline:  # a server trickling bytes never times out a read
+                    raise FetchError(f"Flux trop lent : non reçu en {settings.LHEO_FEED_FETCH_SECONDS} secondes.")
                 out.write(chunk)
             return Fetched(
                 path=target,

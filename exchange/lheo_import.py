@@ -93,6 +93,7 @@ class ImportReport:
     sessions_total: int = 0
     sessions_rejected: int = 0
     written: bool = False
+    more_problems: int = 0  # problems found beyond the MAX_PROBLEMS kept in full
     refused: str = ""  # why nothing is written, when the file is refused as a whole
     archiving: str = ""  # what was archived, or why nothing was
 
@@ -100,6 +101,10 @@ class ImportReport:
     def ok(self) -> bool:
         """The file can be (or was) written."""
         return not self.refused
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) + self.more_problems
 
     @property
     def rejected_percent(self) -> float:
@@ -121,7 +126,8 @@ class ImportReport:
             state = "refusé, rien n'est écrit"
         else:
             state = "écrit" if self.written else "simulation, rien n'est écrit"
-        text = f"LHÉO {self.version or '?'} ({state}) : " + " ; ".join(parts) + f". {len(self.problems)} problème(s)."
+        text = f"LHÉO {self.version or '?'} ({state}) : " + " ; ".join(parts) + f". {self.problem_count} problème(s)"
+        text += f", dont {self.more_problems} non détaillé(s)." if self.more_problems else "."
         if self.sessions_rejected:
             text += f" {self.sessions_rejected} session(s) sur {self.sessions_total} rejetée(s)."
         if self.refused:
@@ -180,6 +186,7 @@ def _import(file, spool, report, policy, organism, commit, by, source, actor_lab
     if not _read(file, report, reader, progress, on_record=keep):
         return report
     report.problems.extend(reader.problems)
+    report.more_problems += reader.more_problems
     total = report.sessions_total
     if total == 0 and not report.problems:
         report.refuse("Le fichier ne contient aucune session.")

@@ -40,6 +40,8 @@ DECLARED_ENCODING = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml\s[^>]*?encoding\s*
 ACCEPTED_ENCODINGS = {"utf-8", "iso-8859-1"}
 UNKNOWN_START, UNKNOWN_END = "00000000", "99999999"
 SCAN_CHUNK = 1 << 20
+# Problems kept in full, in the file's order; beyond, only counted (a broken feed of a million records stays small).
+MAX_PROBLEMS = 10_000
 # Code lists, as sets of the strings a file carries (read for every record).
 LEVELS = frozenset(str(v) for v in Level.values)
 AUDIENCES = frozenset(Audience.values)
@@ -515,6 +517,7 @@ class Reader:
         self.communes = communes or CommuneIndex()
         self.rome = set(RomeCode.objects.values_list("code", flat=True))
         self.problems: list[Problem] = []
+        self.more_problems = 0  # beyond MAX_PROBLEMS
         self.seen: dict[tuple, int] = {}  # record key -> line, to refuse a numero given twice
         self.valid_sirets: set[str] = set()
         self.schema = official_schema()
@@ -540,6 +543,9 @@ class Reader:
         if record.against_schema and not schema:
             return
         record.against_schema = record.against_schema or schema
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.more_problems += 1
+            return
         self.problems.append(Problem(element.sourceline, self.path(element), message, kind, record.numero))
 
     def schema_problems(self, element) -> dict:

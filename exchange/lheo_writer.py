@@ -30,7 +30,7 @@ from organisms.models import Organism
 from organisms.services import unique_slug
 from sessions.models import TrainingSession
 
-from .lheo_reader import ActionRecord, CommuneIndex, FormationRecord, Problem, SessionRecord
+from .lheo_reader import MAX_PROBLEMS, ActionRecord, CommuneIndex, FormationRecord, Problem, SessionRecord
 
 REFUSALS = (IntegrityError, DataError, ValidationError)
 FORMATION_FIELDS = (
@@ -195,7 +195,10 @@ class Writer:
             record, kind, rejected = action, "action", len(action.sessions)
         else:
             record, kind, rejected = session, "session", 1
-        self.report.problems.append(Problem(record.line, record.path, message, kind, record.numero))
+        if len(self.report.problems) < MAX_PROBLEMS:
+            self.report.problems.append(Problem(record.line, record.path, message, kind, record.numero))
+        else:
+            self.report.more_problems += 1
         self.report.counts[f"{kind}s"].rejected += 1
         self.report.sessions_rejected += rejected
         if self.on_rejected is not None:

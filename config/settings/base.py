@@ -251,6 +251,8 @@ LHEO_XSD_PATH = env_str("LHEO_XSD_PATH", "")
 LHEO_IMPORT_MAX_BYTES = env_int("LHEO_IMPORT_MAX_BYTES", 50_000_000)
 # Feeds (import_lheo, sync_feeds) are streamed from disk: a regional feed of 100,000 sessions weighs about 200 MB.
 LHEO_FEED_MAX_BYTES = env_int("LHEO_FEED_MAX_BYTES", 1_000_000_000)
+# sync_feeds gives up on a feed not received within this time (a server may trickle bytes forever).
+LHEO_FEED_FETCH_SECONDS = env_int("LHEO_FEED_FETCH_SECONDS", 1800)
 
 # Read-only public API: JSON only, no session or login, anonymous requests throttled.
 REST_FRAMEWORK = {

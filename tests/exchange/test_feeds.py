@@ -371,3 +371,10 @@ def test_the_command_names_its_source(places, tmp_path, capsys):
         call_command("import_lheo", str(path), "--source", "inconnu")
     with pytest.raises(CommandError, match="Fichier introuvable"):
         call_command("import_lheo", str(Path(tmp_path) / "absent.xml"))
+
+
+def test_a_feed_broken_everywhere_keeps_a_bounded_report(places, monkeypatch):
+    monkeypatch.setattr("exchange.lheo_reader.MAX_PROBLEMS", 10)
+    report = import_lheo(feed(samples.many_sessions(30, bad=set(range(25)))), commit=True)
+    assert not report.ok and len(report.problems) == 10 and report.more_problems == 15
+    assert "25 problème(s), dont 15 non détaillé(s)." in report.summary()

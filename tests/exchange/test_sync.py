@@ -152,3 +152,9 @@ def test_a_file_source_is_read_again_only_when_it_changed(tmp_path, db, capsys):
     assert list(ImportRun.objects.order_by("pk").values_list("status", flat=True)) == ["written", "not_modified"]
     with pytest.raises(CommandError, match="Flux inconnu : absent"):
         call_command("sync_feeds", "--source", "absent")
+
+
+def test_a_feed_that_trickles_is_given_up(server, source, settings):
+    settings.LHEO_FEED_FETCH_SECONDS = 0
+    call_command("sync_feeds", "--commit")
+    assert ImportRun.objects.get().summary.startswith("Flux trop lent : non reçu en 0 secondes.")

@@ -57,4 +57,4 @@ class Command(BaseCommand):
             self.stdout.write(report.archiving)
         self.stdout.write(report.summary())
         if not report.ok:
-            raise CommandError(f"{len(report.problems)} problème(s) : rien n'est écrit.")
+            raise CommandError(f"{report.problem_count} problème(s) : rien n'est écrit.")
