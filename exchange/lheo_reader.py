@@ -306,11 +306,6 @@ def child(element, *path: str):
     return node
 
 
-def child_text(element, *path: str, default: str = "") -> str:
-    node = child(element, *path)
-    return (node.text or "").strip() if node is not None and node.text else default
-
-
 def extras_of(element) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for extras in element.iterchildren(TAG["extras"]):
