@@ -15,6 +15,18 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(starts_at__gt=now, is_cancelled=False)
 
 
+def person_field(verbose_name: str, *, related_name: str):
+    """A person a record is about or from; emptied, not deleted, when the person's account goes (GDPR)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name=related_name,
+    )
+
+
 class InformationMeeting(models.Model):
     """An information meeting ("réunion d'information collective") an organisation publishes for an action."""
 
@@ -83,14 +95,7 @@ class Booking(models.Model):
     meeting = models.ForeignKey(
         InformationMeeting, verbose_name="réunion", on_delete=models.CASCADE, related_name="bookings"
     )
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="personne",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="bookings",
-    )
+    person = person_field("personne", related_name="bookings")
     contact_name = models.CharField("nom", max_length=150, blank=True)
     contact_email = models.EmailField("adresse électronique", blank=True)
     state = models.CharField("état", max_length=10, choices=State.choices, default=State.BOOKED)
@@ -154,22 +159,8 @@ class Candidature(models.Model):
         "organisms.Organism", verbose_name="organisme", on_delete=models.CASCADE, related_name="candidatures"
     )
     origin = models.CharField("envoyée par", max_length=12, choices=Origin.choices)
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="personne",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="candidatures",
-    )
-    adviser = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="conseiller",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="prescriptions",
-    )
+    person = person_field("personne", related_name="candidatures")
+    adviser = person_field("conseiller", related_name="prescriptions")
     shortlist = models.ForeignKey(
         "shortlists.Shortlist",
         verbose_name="sélection",

@@ -1,6 +1,6 @@
 """The person's and the adviser's side of candidatures and information meetings."""
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.models import User
 from accounts.permissions import adviser_required, jobseeker_required, searcher_required
-from catalogue.ical import escape, fold_line
+from catalogue.ical import timed_calendar
 from catalogue.models import Action
 from sessions.models import TrainingSession
 from shortlists.scope import scoped_shortlist
@@ -37,8 +37,34 @@ def public_session(action_id, session_id) -> TrainingSession:
     )
 
 
-def form_errors_from(error: Exception, form) -> None:
-    form.add_error(None, str(error))
+def shortlist_session(shortlist, session_id) -> TrainingSession:
+    """A public session of one of the shortlist's trainings (404 otherwise)."""
+    return get_object_or_404(
+        TrainingSession.objects.public()
+        .filter(action_id__in=shortlist.items.values("action_id"))
+        .select_related("action__formation__organism", "place__commune"),
+        public_id=session_id,
+    )
+
+
+def send_from(form, *, request, session, origin, contact_email: str = "", **who):
+    """Sends the candidature a valid form describes; None, with the reason on the form, when it is refused."""
+    data = form.cleaned_data
+    try:
+        return candidature_send(
+            session=session,
+            origin=origin,
+            contact_name=data["contact_name"],
+            contact_email=contact_email or data.get("contact_email", ""),
+            contact_phone=data["contact_phone"],
+            message=data["message"],
+            consent=data["consent"],
+            request=request,
+            **who,
+        )
+    except CandidatureError as error:
+        form.add_error(None, str(error))
+        return None
 
 
 # "Je suis intéressé·e" ----------------------------------------------------------------------------------------
@@ -61,22 +87,15 @@ def interest_form(request, public_id, session_id):
     )
     form = InterestForm(request.POST or None, account=user, initial={"contact_name": user.get_full_name()})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            candidature = candidature_send(
-                session=session,
-                origin=Candidature.Origin.PERSON,
-                person=user,
-                contact_name=data["contact_name"],
-                contact_email=user.email,
-                contact_phone=data["contact_phone"],
-                message=data["message"],
-                consent=data["consent"],
-                request=request,
-            )
-        except CandidatureError as error:
-            form_errors_from(error, form)
-        else:
+        candidature = send_from(
+            form,
+            request=request,
+            session=session,
+            origin=Candidature.Origin.PERSON,
+            person=user,
+            contact_email=user.email,
+        )
+        if candidature is not None:
             messages.success(request, f"Votre intérêt est transmis à {session.action.formation.organism.usual_name}.")
             return redirect("candidatures:candidature", public_id=candidature.public_id)
     return render(
@@ -93,12 +112,7 @@ def shared_interest(request, token, session_id):
         shortlist = share_read(token, now=timezone.now())
     except KeepError as error:
         return render(request, "shortlists/shared_invalid.html", {"error": str(error)}, status=404)
-    session = get_object_or_404(
-        TrainingSession.objects.public()
-        .filter(action_id__in=shortlist.items.values("action_id"))
-        .select_related("action__formation__organism", "place__commune"),
-        public_id=session_id,
-    )
+    session = shortlist_session(shortlist, session_id)
     person = request.user if request.user.is_authenticated and request.user.kind == User.Kind.JOBSEEKER else None
     form = InterestForm(
         request.POST or None,
@@ -106,23 +120,16 @@ def shared_interest(request, token, session_id):
         initial={"contact_name": person.get_full_name() if person else ""},
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            candidature_send(
-                session=session,
-                origin=Candidature.Origin.SHARED_LIST,
-                person=person,
-                shortlist=shortlist,
-                contact_name=data["contact_name"],
-                contact_email=person.email if person else data["contact_email"],
-                contact_phone=data["contact_phone"],
-                message=data["message"],
-                consent=data["consent"],
-                request=request,
-            )
-        except CandidatureError as error:
-            form_errors_from(error, form)
-        else:
+        sent = send_from(
+            form,
+            request=request,
+            session=session,
+            origin=Candidature.Origin.SHARED_LIST,
+            person=person,
+            shortlist=shortlist,
+            contact_email=person.email if person else "",
+        )
+        if sent is not None:
             messages.success(
                 request,
                 f"Votre intérêt est transmis à {session.action.formation.organism.usual_name}. Votre conseiller suit "
@@ -147,31 +154,18 @@ def shared_interest(request, token, session_id):
 @adviser_required
 def prescribe(request, public_id, session_id):
     shortlist = scoped_shortlist(request, public_id)
-    session = get_object_or_404(
-        TrainingSession.objects.public()
-        .filter(action_id__in=shortlist.items.values("action_id"))
-        .select_related("action__formation__organism", "place__commune"),
-        public_id=session_id,
-    )
+    session = shortlist_session(shortlist, session_id)
     form = PrescriptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            candidature = candidature_send(
-                session=session,
-                origin=Candidature.Origin.ADVISER,
-                adviser=request.user,
-                shortlist=shortlist,
-                contact_name=data["contact_name"],
-                contact_email=data["contact_email"],
-                contact_phone=data["contact_phone"],
-                message=data["message"],
-                consent=data["consent"],
-                request=request,
-            )
-        except CandidatureError as error:
-            form_errors_from(error, form)
-        else:
+        candidature = send_from(
+            form,
+            request=request,
+            session=session,
+            origin=Candidature.Origin.ADVISER,
+            adviser=request.user,
+            shortlist=shortlist,
+        )
+        if candidature is not None:
             messages.success(request, f"Candidature envoyée à {session.action.formation.organism.usual_name}.")
             return redirect("candidatures:candidature", public_id=candidature.public_id)
     return render(
@@ -306,31 +300,18 @@ def booking_cancel_view(request, public_id):
 def booking_ical(request, public_id):
     booking = scoped_booking(request, public_id)
     meeting = booking.meeting
-    start = meeting.starts_at.astimezone(UTC)
-    end = start + timedelta(minutes=meeting.duration_minutes)
     action = meeting.action
     url = request.build_absolute_uri(reverse("action_detail", args=[action.public_id]))
-    stamp = timezone.now().astimezone(UTC)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Catalogue regional des formations au numerique//FR",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:meeting-{meeting.public_id}-{booking.public_id}@{request.get_host().split(':')[0]}",
-        f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}",
-        f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
-        f"DTEND:{end:%Y%m%dT%H%M%SZ}",
-        f"SUMMARY:{escape("Réunion d'information : " + action.formation.title)}",
-        f"DESCRIPTION:{escape(action.formation.organism.usual_name + '. ' + meeting.details + ' ' + url)}",
-        f"LOCATION:{escape(meeting.address or meeting.online_url)}",
-        f"URL:{url}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    response = HttpResponse(
-        "\r\n".join(fold_line(line) for line in lines) + "\r\n", content_type="text/calendar; charset=utf-8"
+    body = timed_calendar(
+        uid=f"meeting-{meeting.public_id}-{booking.public_id}@{request.get_host().split(':')[0]}",
+        starts_at=meeting.starts_at,
+        ends_at=meeting.starts_at + timedelta(minutes=meeting.duration_minutes),
+        summary="Réunion d'information : " + action.formation.title,
+        description=action.formation.organism.usual_name + ". " + meeting.details + " " + url,
+        location=meeting.address or meeting.online_url,
+        url=url,
+        now=timezone.now(),
     )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="reunion-{meeting.public_id}.ics"'
     return response

@@ -1,6 +1,6 @@
-"""iCalendar (RFC 5545) for one session: an all-day event from its first to its last day."""
+"""iCalendar (RFC 5545): a session (all-day, first to last day) or a meeting (timed), one event per file."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 
 def escape(text: str) -> str:
@@ -25,10 +25,10 @@ def fold_line(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def session_calendar(
-    *, uid: str, start: date, end: date | None, summary: str, description: str, location: str, url: str, now: datetime
+def event_calendar(
+    *, uid: str, when: list[str], summary: str, description: str, location: str, url: str, now: datetime
 ) -> str:
-    last_day = end or start
+    """A calendar of one event; `when` holds its DTSTART and DTEND lines."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -37,9 +37,8 @@ def session_calendar(
         "METHOD:PUBLISH",
         "BEGIN:VEVENT",
         f"UID:{uid}",
-        f"DTSTAMP:{now.strftime('%Y%m%dT%H%M%SZ')}",
-        f"DTSTART;VALUE=DATE:{start.strftime('%Y%m%d')}",
-        f"DTEND;VALUE=DATE:{(last_day + timedelta(days=1)).strftime('%Y%m%d')}",
+        f"DTSTAMP:{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}",
+        *when,
         f"SUMMARY:{escape(summary)}",
         f"DESCRIPTION:{escape(description)}",
         f"LOCATION:{escape(location)}",
@@ -48,3 +47,22 @@ def session_calendar(
         "END:VCALENDAR",
     ]
     return "\r\n".join(fold_line(line) for line in lines) + "\r\n"
+
+
+def session_calendar(*, start: date, end: date | None, **event) -> str:
+    """A session: an all-day event from its first to its last day."""
+    last_day = end or start
+    when = [
+        f"DTSTART;VALUE=DATE:{start.strftime('%Y%m%d')}",
+        f"DTEND;VALUE=DATE:{(last_day + timedelta(days=1)).strftime('%Y%m%d')}",
+    ]
+    return event_calendar(when=when, **event)
+
+
+def timed_calendar(*, starts_at: datetime, ends_at: datetime, **event) -> str:
+    """A meeting: from its start to its end, in UTC."""
+    when = [
+        f"DTSTART:{starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+        f"DTEND:{ends_at.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+    ]
+    return event_calendar(when=when, **event)
