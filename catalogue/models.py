@@ -18,6 +18,16 @@ PUBLIC_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 PUBLIC_ID_SPACE = len(PUBLIC_ID_ALPHABET) ** 10
 
 
+def feed_source_field(record: str) -> models.CharField:
+    """The feed a record came from: a feed archives only what it brought (exchange.lheo_import)."""
+    return models.CharField(
+        "flux d'origine",
+        max_length=50,
+        blank=True,
+        help_text=f"Nom du flux qui a créé {record} ; vide pour une saisie ou un dépôt de l'organisme.",
+    )
+
+
 def new_public_id() -> str:
     """A short, unguessable identifier for public URLs (no sequential primary keys in URLs): 10 letters drawn
     uniformly from the alphabet (one draw from the system's random source, spelt in base 31)."""
@@ -153,6 +163,22 @@ class Formation(models.Model):
     """What is taught (LHÉO `formation`), under one responsible organisation."""
 
     MAX_ROME_CODES = 5
+    # What an organisation edits and a feed sets (the back office's form, the LHÉO writer).
+    EDITABLE_FIELDS = (
+        "title",
+        "objectives",
+        "content",
+        "expected_results",
+        "is_certifying",
+        "certification_code",
+        "nsf_code",
+        "entry_level",
+        "exit_level",
+        "website",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+    )
 
     organism = models.ForeignKey(
         "organisms.Organism",
@@ -235,12 +261,7 @@ class Action(models.Model):
     formation = models.ForeignKey(Formation, verbose_name="formation", on_delete=models.CASCADE, related_name="actions")
     public_id = models.CharField("identifiant public", max_length=12, unique=True, default=new_public_id)
     external_id = models.CharField("identifiant externe (numéro LHÉO)", max_length=100, blank=True)
-    source = models.CharField(
-        "flux d'origine",
-        max_length=50,
-        blank=True,
-        help_text="Nom du flux qui a créé l'action ; vide pour une saisie ou un dépôt de l'organisme.",
-    )
+    source = feed_source_field("l'action")
     is_published = models.BooleanField("publiée", default=False)
     website = models.URLField("page web de l'action", max_length=400, blank=True)
     teaching_mode = models.PositiveSmallIntegerField(

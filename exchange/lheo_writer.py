@@ -33,34 +33,8 @@ from sessions.models import TrainingSession
 from .lheo_reader import MAX_PROBLEMS, ActionRecord, CommuneIndex, FormationRecord, Problem, SessionRecord
 
 REFUSALS = (IntegrityError, DataError, ValidationError)
-FORMATION_FIELDS = (
-    "title",
-    "objectives",
-    "content",
-    "expected_results",
-    "is_certifying",
-    "certification_code",
-    "nsf_code",
-    "entry_level",
-    "exit_level",
-    "website",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-)
-SESSION_FIELDS = (
-    "start_date",
-    "end_date",
-    "registration_opens",
-    "registration_closes",
-    "recruitment_state",
-    "rolling_entry",
-    "capacity",
-    "places_left",
-    "is_remote",
-    "is_published",
-    "place_id",
-)
+FORMATION_FIELDS = Formation.EDITABLE_FIELDS
+SESSION_FIELDS = tuple("place_id" if name == "place" else name for name in TrainingSession.EDITABLE_FIELDS)
 LEVEL_OF_MODEL = {
     Organism: "formation",
     Formation: "formation",

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalogue.choices import RecruitmentState
-from catalogue.models import new_public_id
+from catalogue.models import feed_source_field, new_public_id
 from organisms.models import Organism
 
 from .state import (
@@ -124,6 +124,21 @@ SESSION_VALUE_FIELDS = (
 class TrainingSession(models.Model):
     """A dated occurrence of an action (LHÉO `session`)."""
 
+    # What an organisation edits and a feed sets (the back office's form, the spreadsheet, the LHÉO writer).
+    EDITABLE_FIELDS = (
+        "start_date",
+        "end_date",
+        "registration_opens",
+        "registration_closes",
+        "recruitment_state",
+        "rolling_entry",
+        "capacity",
+        "places_left",
+        "is_remote",
+        "place",
+        "is_published",
+    )
+
     objects = TrainingSessionQuerySet.as_manager()
 
     action = models.ForeignKey(
@@ -131,12 +146,7 @@ class TrainingSession(models.Model):
     )
     public_id = models.CharField("identifiant public", max_length=12, unique=True, default=new_public_id)
     external_id = models.CharField("identifiant externe (numéro LHÉO)", max_length=100, blank=True)
-    source = models.CharField(
-        "flux d'origine",
-        max_length=50,
-        blank=True,
-        help_text="Nom du flux qui a créé la session ; vide pour une saisie ou un dépôt de l'organisme.",
-    )
+    source = feed_source_field("la session")
     is_published = models.BooleanField("publiée", default=False)
     start_date = models.DateField("date de début", null=True, blank=True, help_text="Vide si inconnue.")
     end_date = models.DateField("date de fin", null=True, blank=True, help_text="Vide si inconnue.")

@@ -20,17 +20,7 @@ class FormationForm(forms.ModelForm):
 
     class Meta:
         model = Formation
-        fields = [
-            "title",
-            "objectives",
-            "content",
-            "expected_results",
-            "is_certifying",
-            "certification_code",
-            "nsf_code",
-            "entry_level",
-            "exit_level",
-        ]
+        fields = list(Formation.EDITABLE_FIELDS)
         widgets = {"objectives": forms.Textarea(attrs={"rows": 4}), "content": forms.Textarea(attrs={"rows": 6})}
 
     def __init__(self, *args, **kwargs):

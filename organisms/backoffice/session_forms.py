@@ -11,19 +11,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class TrainingSessionForm(forms.ModelForm):
     class Meta:
         model = TrainingSession
-        fields = [
-            "start_date",
-            "end_date",
-            "registration_opens",
-            "registration_closes",
-            "recruitment_state",
-            "rolling_entry",
-            "capacity",
-            "places_left",
-            "is_remote",
-            "place",
-            "is_published",
-        ]
+        fields = list(TrainingSession.EDITABLE_FIELDS)
         widgets = dict.fromkeys(("start_date", "end_date", "registration_opens", "registration_closes"), DATE)
 
     def __init__(self, *args, action, **kwargs):
