@@ -56,7 +56,7 @@ def main():
     from shortlists.services import KeepError, saved_search_save
 
     if not Commune.objects.exists():
-        load_reference_data(region_code="11")
+        load_reference_data()
     seed_demo(sessions=args.sessions, seed=2026)
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; sessions: {args.sessions:,}")
     user = User.objects.get(email__startswith="demandeur@")

@@ -4,6 +4,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 
 from organisms.models import Organism
 from organisms.validators import validate_siret
@@ -560,13 +561,12 @@ class SearchWord(models.Model):
 
 
 class SearchIndexVersion(models.Model):
-    """One row whose token database triggers renew on every write to the catalogue tables.
-
-    The search index kept in each process is rebuilt when the token it was built from differs (ADR 0003).
-    """
+    """One row: on SQLite, a token that database triggers renew on every write to the catalogue tables (the index is
+    rebuilt when it differs); on PostgreSQL, the transaction id below which the change log was pruned (ADR 0011)."""
 
     token = models.CharField("jeton", max_length=40)
     changed_at = models.DateTimeField("modifié le", null=True)
+    pruned_below = models.BigIntegerField("journal des changements élagué avant la transaction", null=True)
 
     class Meta:
         verbose_name = "version de l'index de recherche"
@@ -574,3 +574,33 @@ class SearchIndexVersion(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class SearchChange(models.Model):
+    """A change to a row the search index reads, appended by PostgreSQL triggers on every write, whatever its path
+    (back office, admin, import, plain SQL). Each process applies the changes it has not seen to its index
+    (catalogue.search.index, ADR 0011). Pruned after a day by the triggers themselves."""
+
+    class Kind(models.TextChoices):
+        SESSION = "S", "session"
+        ACTION = "A", "action (ou ce qu'elle affiche : formation, organisme, lieux, publics, financeurs, labels)"
+        REBUILD = "R", "reconstruction complète (données de référence, écriture massive, TRUNCATE)"
+
+    seq = models.BigAutoField(primary_key=True)
+    kind = models.CharField("nature", max_length=1, choices=Kind.choices)
+    row_id = models.BigIntegerField("identifiant de la ligne", null=True)
+    txid = models.BigIntegerField("transaction (xid8)")
+    changed_at = models.DateTimeField("modifiée le", db_default=Now())
+
+    class Meta:
+        verbose_name = "changement indexé"
+        verbose_name_plural = "journal des changements indexés"
+        indexes = [
+            # Each process reads the changes of transactions not finished at its last read (txid >= its xmin).
+            models.Index(fields=["txid"], name="searchchange_txid_idx"),
+            # Pruning: changes older than a day.
+            models.Index(fields=["changed_at"], name="searchchange_changed_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.row_id} ({self.seq})"

@@ -9,7 +9,7 @@ from core.models import AuditEntry
 
 from .decisions import NO_LABEL, LabelDecision, label_transition
 from .models import Action, ActionAudience, ActionFunder, ActionLabel
-from .search.text import document_fields, lexicon_add
+from .search.text import document_fields, fold, lexicon_add
 
 
 def search_documents_refresh(*, action_ids: Iterable[int] | None = None, batch_size: int = 1000) -> int:
@@ -39,8 +39,9 @@ def search_documents_refresh(*, action_ids: Iterable[int] | None = None, batch_s
     return count
 
 
-def action_document(action: Action, *, job_titles: list[str] | None = None) -> dict[str, str]:
-    """The search fields of an action; `job_titles` when the caller already has them (else read)."""
+def action_document(action: Action, *, job_titles: list[str] | None = None, folding=fold) -> dict[str, str]:
+    """The search fields of an action; `job_titles` when the caller already has them (else read); `folding` a
+    cached fold for callers writing many documents."""
     formation = action.formation
     organism = formation.organism
     return document_fields(
@@ -55,6 +56,7 @@ def action_document(action: Action, *, job_titles: list[str] | None = None) -> d
             action.entry_requirements,
             action.get_english_sector_display() if action.english_sector else "",
         ],
+        folding=folding,
     )
 
 

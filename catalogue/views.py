@@ -19,8 +19,8 @@ from .places import home_bounds
 from .search.engine import map_points
 from .search.engine import search as run_search
 from .search.facets import facet_groups, radius_options, sort_options
-from .search.index import columns
-from .search.results import page_results
+from .search.index import reading
+from .search.results import page_cards
 
 
 @require_safe
@@ -49,23 +49,25 @@ def canonical_query(request, form) -> str | None:
 def search(request):
     """Public search: a GET form (every page a shareable URL), live-updated by htmx when JavaScript runs."""
     today = timezone.localdate()
-    form = SearchForm(request.GET, columns=columns(today))
-    query = form.to_query()
-    canonical = canonical_query(request, form)
-    if canonical is not None and not request.htmx:
-        return HttpResponseRedirect(f"{reverse('search')}?{canonical}")
-    outcome = run_search(query, today=today)
+    with reading(today) as index:
+        form = SearchForm(request.GET, columns=index)
+        query = form.to_query()
+        canonical = canonical_query(request, form)
+        if canonical is not None and not request.htmx:
+            return HttpResponseRedirect(f"{reverse('search')}?{canonical}")
+        outcome = run_search(query, today=today)
     commune = form.commune_choice.commune
-    results = page_results(outcome, today=today)
-    meetings = next_meetings([result.action.pk for result in results], now=timezone.now())
-    for result in results:
-        result.next_meeting = meetings.get(result.action.pk)
+    cards = page_cards(outcome, today=today)
+    # Beside each cached card, what it may not hold: the next meeting (changes apart from the index) and the
+    # person's own buttons (favourite, shortlist).
+    action_ids = [card.action_id for card in cards]
+    meetings = next_meetings(action_ids, now=timezone.now())
     context = {
         "form": form,
         "query": query,
         "outcome": outcome,
-        "results": results,
-        "keep": keep_state(request, [result.action.pk for result in results]),
+        "results": [(card, card.action_ref(), meetings.get(card.action_id)) for card in cards],
+        "keep": keep_state(request, action_ids),
         "groups": facet_groups(outcome, form, query),
         "commune": commune,
         "commune_text": commune_label(commune) if commune else form.data.get("lieu", ""),
@@ -160,9 +162,10 @@ def session_ical(request, public_id, session_id):
 def search_map(request):
     """The results on a map; the list stays the primary, accessible view."""
     today = timezone.localdate()
-    form = SearchForm(request.GET, columns=columns(today))
-    query = form.to_query()
-    points = map_points(query, today=today)
+    with reading(today) as index:
+        form = SearchForm(request.GET, columns=index)
+        query = form.to_query()
+        points = map_points(query, today=today)
     titles = dict(
         Action.objects.filter(pk__in={action for _, _, action in points}).values_list("pk", "formation__title")
     )

@@ -1,4 +1,4 @@
-"""Feeds: imports recorded as runs, and the synchronisation of configured sources (ADR 0008).
+"""Feeds: imports recorded as runs, and the synchronisation of configured sources (ADR 0010).
 
 `run_import` imports a file and records the run (source, file or address, start and end, counts, full report).
 `sync_feed` fetches a source over HTTP(S) with the validators of the version last imported (`If-None-Match`,

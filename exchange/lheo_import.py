@@ -1,4 +1,4 @@
-"""LHÉO import (2.2 and 2.3), in two passes over the file (ADR 0005, ADR 0008).
+"""LHÉO import (2.2 and 2.3), in two passes over the file (ADR 0005, ADR 0010).
 
 1. Check: the file before parsing (size, encoding, hostile declarations), then every formation, action and session
    on its own (official schema when configured, then the portal's rules: exchange.lheo_reader), each problem with

@@ -1,4 +1,4 @@
-"""Feeds and import runs (ADR 0008).
+"""Feeds and import runs (ADR 0010).
 
 A feed source is an LHÉO file that arrives again and again (a Carif-Oref's nightly export, a national body's file,
 an organisation's own tool): its records are read one by one, the valid ones written, the invalid ones reported,

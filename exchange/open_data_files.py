@@ -21,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from catalogue.search.index import current_token
+from catalogue.search.index import catalogue_version
 
 from .open_data import as_csv, as_json
 from .open_data import rows as open_data_rows
@@ -208,7 +208,7 @@ def publish(*, force: bool = False, commit: bool = True) -> tuple[str, Published
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             current = published()
-            token = current_token()
+            token = catalogue_version()
             reason = build_due(current, token=token, now=timezone.now(), force=force)
             if reason and commit:
                 current = build(token=token)

@@ -21,8 +21,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from catalogue.choices import Audience, Axis, Funder
+from catalogue.places import home_region_code
 
-from .index import AUDIENCE_BITS, AXIS_CODES, FUNDER_BITS, NO_DATE_HIGH, Columns, department_number, teaching_mode_code
+from .index import (
+    AUDIENCE_BITS,
+    AXIS_CODES,
+    FUNDER_BITS,
+    NO_DATE_HIGH,
+    Columns,
+    any_per_action,
+    department_number,
+    teaching_mode_code,
+)
 
 if TYPE_CHECKING:
     from .engine import Context, Query
@@ -118,6 +128,10 @@ class Criterion:
     facet_key: str = ""  # key of its counts in Outcome.facets (default: name)
     # The values that get a count (default: every choice).
     counted_values: Callable[[Columns], set[str]] | None = None
+    # All its options' counts in one pass, where counting each option apart would grow with their number (the
+    # departments of a national catalogue): (columns, sessions matching the other groups, actions matching them,
+    # context, options) -> {value: count}. It must give what `mask` gives option by option: a test compares them.
+    counter: Callable[[Columns, np.ndarray, np.ndarray, Context, list[Choice]], dict[str, int]] | None = None
 
     def options(self, c: Columns | None) -> list[Choice]:
         """The choices; those read from the index need its columns (none without them)."""
@@ -240,12 +254,32 @@ def department_code(number: int) -> str:
 
 
 def _department_choices(c: Columns) -> list[Choice]:
-    return [Choice(code, f"{name} ({code})") for code, name in c.department_options]
+    """The home region's departments (catalogue.places)."""
+    home = home_region_code()
+    return [Choice(code, f"{name} ({code})") for code, name, region in c.department_options if region == home]
 
 
 def _departments_with_sessions(c: Columns) -> set[str]:
-    present = np.flatnonzero(np.bincount(c.department[c.department >= 0]))
+    present = np.flatnonzero(np.bincount(c.department[(c.department >= 0) & c.live]))
     return {department_code(number) for number in present.tolist()}
+
+
+def _count_departments(c: Columns, others, actions, ctx: Context, options: list[Choice]) -> dict[str, int]:
+    """The department mask's counts in one pass: an action counts for a department when one of its matching
+    sessions is remote (then for all of them) or takes place there."""
+    remote = any_per_action(c, others & c.remote) & actions
+    rows = np.flatnonzero(others & ~c.remote & (c.department >= 0))
+    owners = c.session_action[rows]
+    kept = actions[owners] & ~remote[owners]
+    numbers = [department_number(choice.value) for choice in options]
+    column = np.full(1024, len(numbers), dtype=np.int64)  # department number -> column (department numbers < 1024)
+    column[numbers] = np.arange(len(numbers))
+    width = len(numbers) + 1  # a column for the departments not among the options
+    cells = owners[kept].astype(np.int64) * width + column[c.department[rows][kept]]
+    seen = np.bincount(cells, minlength=len(c.action_id) * width) > 0  # action x department
+    per_department = seen.reshape(len(c.action_id), width).sum(axis=0)
+    base = int(remote.sum())
+    return {choice.value: base + int(per_department[n]) for n, choice in enumerate(options)}
 
 
 def _programme_choices(c: Columns) -> list[Choice]:
@@ -363,6 +397,7 @@ CRITERIA: tuple[Criterion, ...] = (
         applies=lambda query: query.origin is None,  # a commune and a department are not combined
         mask=lambda c, code, ctx: c.remote | (c.department == department_number(code)),
         counted_values=_departments_with_sessions,
+        counter=_count_departments,
     ),
     Criterion(
         name="axe",

@@ -1,26 +1,22 @@
 """The one entry point of public search: filters, text, facet counts, sort and paging over the index."""
 
-import contextlib
-import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from django.core.cache import cache
-from django.db import connection
 
 from catalogue.rules import active_label_mask
 
-from .criteria import CRITERIA, DEFAULT_RADIUS, Criterion, Over, is_set
+from .criteria import CRITERIA, DEFAULT_RADIUS, MAX_PAGE, Criterion, Over, is_set
 from .index import (
     NO_DATE_HIGH,
     Columns,
     any_per_action,
-    columns,
     distances_km,
     listed_sessions,
+    reading,
     registration_open_sessions,
 )
 from .text import TextMatches, query_words, text_matches
@@ -63,6 +59,8 @@ class Hit:
     action_id: int
     session_ids: list[int]
     distance_km: float | None  # nearest matching on-site session, None when only remote
+    version: int = 0  # the index's version of the action and its sessions: result cards are cached under it
+    confirmed: list[int] = field(default_factory=list)  # each session's confirmation, Unix seconds (-1: never)
 
 
 @dataclass
@@ -81,31 +79,19 @@ class Outcome:
 _text_cache: OrderedDict[tuple, TextMatches | None] = OrderedDict()
 _text_cache_lock = threading.Lock()
 TEXT_CACHE_SIZE = 512
-SHARED_TEXT_CACHE_SECONDS = 600
-MISSING = object()
 
 
-def cached_text_matches(token: str, q: str) -> TextMatches | None:
-    """Text matches, cached per catalogue version: a live search re-sends the same words with every filter change,
-    and any write to the catalogue renews the token, so a cached answer is never stale. The process keeps the
-    latest answers; the shared cache (Redis in production) lets every web process reuse the others' answers, a
-    millisecond instead of the 35 to 58 ms of the database's text search."""
-    key = (connection.alias, token, tuple(query_words(q)))
+def cached_text_matches(c: Columns, q: str) -> TextMatches | None:
+    """Text matches, cached per version of the index's actions: a live search re-sends the same words with every
+    filter change, and any change to an action gives the index a new text generation, so a cached answer is never
+    stale. The generation is the process's own, so the answers are not shared through the cache between processes
+    (session edits, most writes, keep them valid; ADR 0011)."""
+    key = (c.alias, c.text_generation, tuple(query_words(q)))
     with _text_cache_lock:
         if key in _text_cache:
             _text_cache.move_to_end(key)
             return _text_cache[key]
-    shared_key = "search-text:" + hashlib.sha256(repr(key).encode()).hexdigest()
-    try:
-        found = cache.get(shared_key, MISSING)
-    except Exception:  # the shared cache down: search goes on from the database
-        found = MISSING
-    if found is not MISSING:
-        matches = found
-    else:
-        matches = text_matches(q)
-        with contextlib.suppress(Exception):  # the shared cache down: the answer is not shared, that is all
-            cache.set(shared_key, matches, SHARED_TEXT_CACHE_SECONDS)
+    matches = text_matches(q, using=c.alias)
     with _text_cache_lock:
         _text_cache[key] = matches
         while len(_text_cache) > TEXT_CACHE_SIZE:
@@ -163,7 +149,7 @@ class Selection:
         return mask
 
     def actions_except(self, group: str | None) -> np.ndarray:
-        mask = np.ones(len(self.c.action_id), dtype=bool)
+        mask = self.c.action_live.copy()
         for name, m in self.action_masks.items():
             if name != group:
                 mask &= m
@@ -172,16 +158,19 @@ class Selection:
 
 def select(query: Query, *, today: date, criteria: tuple[Criterion, ...] = CRITERIA) -> Selection:
     """Every criterion as a mask over the index's sessions or actions."""
-    c = columns(today)
+    with reading(today) as c:
+        return _select(c, query, today=today, criteria=criteria)
+
+
+def _select(c: Columns, query: Query, *, today: date, criteria: tuple[Criterion, ...]) -> Selection:
     t = today.toordinal()
-    text = cached_text_matches(c.token, query.q) if query.q else None
+    text = cached_text_matches(c, query.q) if query.q else None
     rank = text_hit = None
     if text is not None:
         rank = np.zeros(len(c.action_id), dtype=np.float64)
         text_hit = np.zeros(len(c.action_id), dtype=bool)
-        ids = np.fromiter(text.ranks.keys(), dtype=np.int64, count=len(text.ranks))
-        rows = np.searchsorted(c.action_id, ids)
-        found = (rows < len(c.action_id)) & (c.action_id[np.minimum(rows, len(c.action_id) - 1)] == ids)
+        rows = c.action_rows(np.fromiter(text.ranks.keys(), dtype=np.int64, count=len(text.ranks)))
+        found = rows >= 0
         rank[rows[found]] = np.fromiter(text.ranks.values(), dtype=np.float64, count=len(text.ranks))[found]
         text_hit[rows[found]] = True
     distance = distances_km(c, *query.origin) if query.origin is not None else None
@@ -216,8 +205,12 @@ def map_points(
     query: Query, *, today: date, limit: int = 2000, criteria: tuple[Criterion, ...] = CRITERIA
 ) -> list[tuple[float, float, int]]:
     """(latitude, longitude, action id) of the on-site places of matching sessions, one per place and action."""
-    sel = select(query, today=today, criteria=criteria)
-    c = sel.c
+    with reading(today) as c:
+        sel = _select(c, query, today=today, criteria=criteria)
+        return _map_points(sel, c, limit)
+
+
+def _map_points(sel: Selection, c: Columns, limit: int) -> list[tuple[float, float, int]]:
     sessions = sel.sessions_except(None)
     sessions &= sel.actions_except(None)[c.session_action] & ~c.remote & ~np.isnan(c.latitude)
     rows = np.flatnonzero(sessions)
@@ -232,19 +225,24 @@ def map_points(
 
 def matching_session_ids(query: Query, *, today: date, criteria: tuple[Criterion, ...] = CRITERIA) -> list[int]:
     """Every session matching the query (of a matching action), by start date (undated last), then id."""
-    sel = select(query, today=today, criteria=criteria)
-    c = sel.c
-    mask = sel.sessions_except(None) & sel.actions_except(None)[c.session_action]
-    rows = np.flatnonzero(mask)
-    order = np.lexsort((c.session_id[rows], c.start[rows]))
-    return [int(pk) for pk in c.session_id[rows[order]]]
+    with reading(today) as c:
+        sel = _select(c, query, today=today, criteria=criteria)
+        mask = sel.sessions_except(None) & sel.actions_except(None)[c.session_action]
+        rows = np.flatnonzero(mask)
+        order = np.lexsort((c.session_id[rows], c.start[rows]))
+        return [int(pk) for pk in c.session_id[rows[order]]]
 
 
 def search(
     query: Query, *, today: date, sessions_per_hit: int = 3, criteria: tuple[Criterion, ...] = CRITERIA
 ) -> Outcome:
-    sel = select(query, today=today, criteria=criteria)
-    c, t, text, rank, distance = sel.c, sel.t, sel.text, sel.rank, sel.distance
+    with reading(today) as c:
+        return _search(c, query, today=today, sessions_per_hit=sessions_per_hit, criteria=criteria)
+
+
+def _search(c: Columns, query: Query, *, today: date, sessions_per_hit: int, criteria) -> Outcome:
+    sel = _select(c, query, today=today, criteria=criteria)
+    t, text, rank, distance = sel.t, sel.text, sel.rank, sel.distance
     session_masks = sel.session_masks
 
     all_sessions = sel.sessions_except(None)
@@ -260,10 +258,13 @@ def search(
     rows = np.flatnonzero(matched)
     chosen = np.flatnonzero(all_sessions)
     first_start = np.full(len(c.action_id), NO_DATE_HIGH, dtype=np.int64)
-    if len(chosen):
-        starts_first = np.r_[True, c.session_action[chosen][1:] != c.session_action[chosen][:-1]]
-        firsts = chosen[starts_first]
+    head, tail = chosen[chosen < c.sorted_sessions], chosen[chosen >= c.sorted_sessions]
+    if len(head):  # sorted by action then start: an action's first chosen session starts first
+        starts_first = np.r_[True, c.session_action[head][1:] != c.session_action[head][:-1]]
+        firsts = head[starts_first]
         first_start[c.session_action[firsts]] = c.start[firsts]
+    if len(tail):  # appended since the last sort
+        np.minimum.at(first_start, c.session_action[tail], c.start[tail])
     nearest = None
     if distance is not None:
         nearest = np.full(len(c.action_id), np.inf)
@@ -274,17 +275,17 @@ def search(
     elif sort == "pertinence" and rank is not None:
         order = np.lexsort((c.action_id[rows], first_start[rows], -rank[rows]))
     else:
-        order = np.lexsort((c.action_id[rows], first_start[rows]))
-    rows = rows[order]
-
+        order = _first_by_date(first_start[rows], c.action_id[rows], min(max(query.page, 1), MAX_PAGE) * PAGE_SIZE)
     total = len(rows)
+    rows = rows[order]
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(query.page, 1), pages)
     page_rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     hits, session_distances = [], {}
     for row in page_rows.tolist():
-        lo, hi = np.searchsorted(c.session_action, [row, row + 1])
-        mine = lo + np.flatnonzero(all_sessions[lo:hi])
+        mine = c.sessions_of(row)
+        mine = mine[all_sessions[mine]]
+        mine = mine[np.lexsort((c.session_id[mine], c.start[mine]))]
         if sort == "distance" and distance is not None:
             mine = mine[np.argsort(np.where(c.remote[mine], np.inf, distance[mine]), kind="stable")]
         mine = mine[:sessions_per_hit]
@@ -293,15 +294,38 @@ def search(
                 if not c.remote[s]:
                     session_distances[int(c.session_id[s])] = float(distance[s])
         near = None if nearest is None or not np.isfinite(nearest[row]) else float(nearest[row])
-        hits.append(Hit(int(c.action_id[row]), [int(x) for x in c.session_id[mine]], near))
+        hits.append(
+            Hit(
+                int(c.action_id[row]),
+                c.session_id[mine].tolist(),
+                near,
+                version=int(c.action_version[row]),
+                confirmed=c.confirmed[mine].tolist(),
+            )
+        )
     return Outcome(total, page, pages, sort, hits, facets, undated_total, text, session_distances)
 
 
+def _first_by_date(start: np.ndarray, action_id: np.ndarray, wanted: int) -> np.ndarray:
+    """The positions of the `wanted` first rows by (start, action id), in order: a partition then a sort of those
+    only (the results beyond the page asked for need no order). Keys fit one int64: ordinals and ids < 2**31."""
+    key = (start.astype(np.int64) << 32) | action_id
+    if wanted < len(key):
+        first = np.argpartition(key, wanted - 1)[:wanted]
+        return first[np.argsort(key[first], kind="stable")]
+    return np.argsort(key, kind="stable")
+
+
 def facet_counts(
-    sel: Selection, *, all_sessions: np.ndarray | None = None, all_actions: np.ndarray | None = None
+    sel: Selection,
+    *,
+    all_sessions: np.ndarray | None = None,
+    all_actions: np.ndarray | None = None,
+    counters: bool = True,
 ) -> dict[str, dict[str, int]]:
     """For each option of each filter: the results with that option alone chosen in its group, the other criteria
-    applied. Each option is one vectorised pass over the actions or the sessions."""
+    applied. Each option is one vectorised pass over the actions or the sessions, or one pass for all of a
+    criterion's options where it declares a counter (`counters=False`: never, for the test that compares)."""
     c, context = sel.c, sel.context
     all_sessions = sel.sessions_except(None) if all_sessions is None else all_sessions
     all_actions = sel.actions_except(None) if all_actions is None else all_actions
@@ -318,6 +342,9 @@ def facet_counts(
                 counts[choice.value] = int((others & option).sum())
         else:
             others = sel.sessions_except(criterion.mask_group)
+            if criterion.counter is not None and counters:
+                counts.update(criterion.counter(c, others, all_actions, context, criterion.counted_options(c)))
+                continue
             for choice in criterion.counted_options(c):
                 option = criterion.mask(c, criterion.alone(choice), context)
                 counts[choice.value] = int((any_per_action(c, others & option) & all_actions).sum())

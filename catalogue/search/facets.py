@@ -3,8 +3,16 @@ disabled; and the options of the radius and sort selects."""
 
 from dataclasses import dataclass, field
 
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
 from .criteria import DISTANCE_SORT, Criterion, Kind, Panel, Role
 from .engine import Outcome, Query
+from .results import Rendered
+
+GROUP_TEMPLATE = "components/facet_group.html"
+# Facet groups rendered, by all they show (the same counts give the same HTML): most pages repeat most groups.
+GROUPS = Rendered(2000)
 
 
 @dataclass
@@ -40,6 +48,20 @@ class Group:
     def open(self) -> bool:
         """Shown unfolded when in use, when it shows an error, or always (the programme axes)."""
         return self.active or self.unfolded or any(option.errors for option in self.options)
+
+    @property
+    def html(self) -> SafeString:
+        """The group rendered (components/facet_group.html), or the same group's HTML rendered before."""
+        key = (self.name, self.legend, self.hint, self.unfolded, tuple(_option_key(o) for o in self.options))
+        html = GROUPS.get(key)
+        if html is None:
+            html = render_to_string(GROUP_TEMPLATE, {"group": self})
+            GROUPS.put(key, html)
+        return html
+
+
+def _option_key(o: Option) -> tuple:
+    return (o.name, o.value, o.label, o.count, o.checked, o.input_id, o.input, tuple(o.errors), o.narrows)
 
 
 def facet_groups(outcome: Outcome, form, query: Query) -> list[Group]:

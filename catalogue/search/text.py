@@ -8,10 +8,10 @@ with trigram similarity. SQLite: accent-folded word matching, corrections with d
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from catalogue.models import Action, SearchWord
@@ -43,11 +43,19 @@ def with_glued_variants(folded: str) -> str:
     return folded + (" " + " ".join(sorted(glued)) if glued else "")
 
 
-def document_fields(*, title: str, job_titles: Iterable[str], organism_names: Iterable[str], body: Iterable[str]):
-    """The two search fields of an action, folded: what it is called, then everything else about it."""
+def document_fields(
+    *,
+    title: str,
+    job_titles: Iterable[str],
+    organism_names: Iterable[str],
+    body: Iterable[str],
+    folding: Callable[[str], str] = fold,
+):
+    """The two search fields of an action, folded: what it is called, then everything else about it. Each part is
+    folded apart (the same as folding the whole), so that a caller writing many documents may pass a cached fold."""
     return {
-        "search_title": with_glued_variants(fold(" ; ".join([title, *job_titles]))),
-        "search_body": with_glued_variants(fold(" ; ".join([*organism_names, *body]))),
+        "search_title": with_glued_variants(" ; ".join(map(folding, [title, *job_titles]))),
+        "search_body": with_glued_variants(" ; ".join(map(folding, [*organism_names, *body]))),
     }
 
 
@@ -81,11 +89,12 @@ def is_known(word: str, lexicon_word: str) -> bool:
     )
 
 
-def corrections_for(words: list[str]) -> dict[str, list[str]]:
+def corrections_for(words: list[str], *, using: str = "default") -> dict[str, list[str]]:
     """Lexicon words close to each query word that is not itself (the start of) a lexicon word."""
     long_enough = [w for w in words if len(w) >= 4 and not w.isdigit()]
     if not long_enough:
         return {}
+    connection = connections[using]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -110,7 +119,7 @@ def corrections_for(words: list[str]) -> dict[str, list[str]]:
             for word, correction in cursor.fetchall():
                 found.setdefault(word, []).append(correction)
             return found
-    lexicon = list(SearchWord.objects.values_list("word", flat=True))
+    lexicon = list(SearchWord.objects.using(using).values_list("word", flat=True))
     found = {}
     for word in long_enough:
         if any(is_known(word, candidate) for candidate in lexicon):
@@ -121,13 +130,14 @@ def corrections_for(words: list[str]) -> dict[str, list[str]]:
     return found
 
 
-def text_matches(q: str) -> TextMatches | None:
+def text_matches(q: str, *, using: str = "default") -> TextMatches | None:
     """Published actions whose document has every word of the query (or a correction of it); None if no word."""
     words = query_words(q)
     if not words:
         return None
-    corrections = corrections_for(words)
+    corrections = corrections_for(words, using=using)
     alternatives = [[word, *corrections.get(word, [])] for word in words]
+    connection = connections[using]
     if connection.vendor == "postgresql":
         tsquery = " & ".join("(" + " | ".join(f"{alt}:*" for alt in alts) + ")" for alts in alternatives)
         with connection.cursor() as cursor:
@@ -149,7 +159,8 @@ def text_matches(q: str) -> TextMatches | None:
             title_hits.append(When(search_title__contains=alt, then=Value(1)))
         condition &= any_alt
     rows = (
-        Action.objects.filter(condition, is_published=True)
+        Action.objects.using(using)
+        .filter(condition, is_published=True)
         .annotate(title_score=Case(*title_hits, default=Value(0), output_field=IntegerField()))
         .values_list("id", "title_score")
     )

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "core.replica.ReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -86,9 +87,9 @@ TEMPLATES = [
 ]
 
 
-def database_from_environment(statement_timeout_ms: int) -> dict:
+def database_from_environment(statement_timeout_ms: int, variable: str = "DATABASE_URL") -> dict:
     """PostgreSQL when DATABASE_URL is set, else the embedded SQLite file."""
-    url = env_str("DATABASE_URL", "")
+    url = env_str(variable, "")
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
@@ -106,6 +107,22 @@ def database_from_environment(statement_timeout_ms: int) -> dict:
 
 
 DATABASES = {"default": database_from_environment(env_int("DATABASE_STATEMENT_TIMEOUT_MS", 15000))}
+# A streaming replica of the primary (optional): public read-only pages read the catalogue from it while it is
+# less than DATABASE_REPLICA_MAX_LAG_MS behind; a person who just wrote reads the primary for
+# DATABASE_REPLICA_PIN_SECONDS (core/replica.py, README "Read replicas").
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = database_from_environment(
+        env_int("DATABASE_STATEMENT_TIMEOUT_MS", 15000), "DATABASE_REPLICA_URL"
+    ) | {"ATOMIC_REQUESTS": False, "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_MS", 1000) / 1000
+DATABASE_REPLICA_LAG_CHECK_SECONDS = env_int("DATABASE_REPLICA_LAG_CHECK_MS", 500) / 1000
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
+# Where the search index is written after a full build (PostgreSQL), for the processes started later to map it
+# instead of reading the whole catalogue (catalogue/search/index.py); empty: each process builds its own.
+SEARCH_INDEX_DIR = env_str("SEARCH_INDEX_DIR", str(BASE_DIR / "var" / "search-index"))
+# Search result cards kept rendered in each process (catalogue/search/results.py), about 3 kB each.
+SEARCH_CARD_CACHE_SIZE = env_int("SEARCH_CARD_CACHE_SIZE", 5000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -279,7 +296,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # The shared cache: Redis in production (REDIS_URL), for the cache, the API throttle, allauth's login and email
-# limits and the search's text matches, so that every web process counts against the same limits. Production
+# limits, so that every web process counts against the same limits. Production
 # refuses to start without it (core/apps.py); development and tests use a per-process memory cache unless
 # REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL", "")

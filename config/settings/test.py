@@ -36,11 +36,15 @@ class InvalidTemplateVariable(str):
 
 
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")  # noqa: F405
-DATABASES["default"].get("OPTIONS", {}).pop("options", None)  # noqa: F405
+for _database in DATABASES.values():  # noqa: F405
+    _database.get("OPTIONS", {}).pop("options", None)
 
 # Serve static files from the apps' folders, as in development: tests run without collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Each test process builds its own search index (a test of the snapshots gives its own folder).
+SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", "")
 
 # Map tiles from this server (absent, so they fail at once): tests never reach out to a tile server.
 MAP_TILE_URL = "/tuiles-de-test/{z}/{x}/{y}.png"

@@ -3,10 +3,23 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.catalogue.factories import ActionFactory, CommuneFactory, DepartmentFactory, TrainingPlaceFactory
+from catalogue.search.engine import Query, search
+from catalogue.search.results import card_key
+from organisms.models import Organism
+from sessions.models import TrainingSession
+from tests.catalogue.factories import (
+    ActionFactory,
+    ActionLabelFactory,
+    CommuneFactory,
+    DepartmentFactory,
+    ProgrammeFactory,
+    TrainingPlaceFactory,
+)
 from tests.organisms.factories import OrganismFactory
 from tests.sessions.factories import TrainingSessionFactory
 
@@ -141,6 +154,38 @@ def test_query_count_is_bounded(client, catalogue, creteil, django_assert_max_nu
     with django_assert_max_num_queries(12):
         html = html_of(client.get(SEARCH, criteria | {"axe": ""}))
     assert "31 formations trouvées" in html
+
+
+def test_a_page_shown_again_reads_only_the_index_s_changes(client, catalogue):
+    """Its cards come from the cache (per version of what they show): one query, the change log (or token)."""
+    criteria = {"axe": "hybride", "public": "demandeurs-emploi"}
+    first = html_of(client.get(SEARCH, criteria))
+    with CaptureQueriesContext(connection) as captured:
+        again = html_of(client.get(SEARCH, criteria))
+    queries = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(queries) == 1, queries
+    assert again == first
+
+
+def test_a_card_follows_what_it_shows(client, catalogue):
+    """Cached cards change with their session, action, organisation, label, or the staleness of a session."""
+    html_of(client.get(SEARCH))
+    session = catalogue.sessions.get()
+    TrainingSession.objects.filter(pk=session.pk).update(places_left=0)
+    assert "Complet" in html_of(client.get(SEARCH, {"q": "developpeur"}))
+    Organism.objects.filter(pk=catalogue.formation.organism_id).update(usual_name="Nouveau nom")
+    assert "Nouveau nom" in html_of(client.get(SEARCH, {"q": "developpeur"}))
+    ActionLabelFactory(action=catalogue, programme=ProgrammeFactory(name="Programme P"), granted=True)
+    assert "Label Programme P" in html_of(client.get(SEARCH, {"q": "developpeur"}))
+    # Staleness turns with time alone: the card's key says whether each session is stale now.
+    TrainingSession.objects.filter(pk=session.pk).update(confirmed_at=timezone.now() - timedelta(days=30, seconds=-2))
+    assert "Non confirmée" not in html_of(client.get(SEARCH, {"q": "developpeur"}))
+    outcome = search(Query(q="developpeur"), today=timezone.localdate())
+    now = timezone.now()
+    hit = outcome.hits[0]
+    assert card_key(hit, outcome, today=now.date(), now=now) != card_key(
+        hit, outcome, today=now.date(), now=now + timedelta(seconds=3)
+    )
 
 
 def test_commune_suggestions(client, creteil):

@@ -5,15 +5,10 @@ import json
 import logging
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
-from catalogue.search import engine
-from catalogue.search.index import current_token
 from config.settings import base
 from core.logs import JsonFormatter
-from tests.catalogue.factories import ActionFactory
-from tests.sessions.factories import TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,13 +70,3 @@ def test_the_api_schema_documents_429(client):
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
     operations = [operation for path in schema["paths"].values() for operation in path.values()]
     assert operations and all("429" in operation["responses"] for operation in operations)
-
-
-def test_text_matches_are_shared_through_the_cache():
-    TrainingSessionFactory(action=ActionFactory(formation__title="Développeur web"))
-    token = current_token()
-    first = engine.cached_text_matches(token, "développeur")
-    engine._text_cache.clear()  # another process: nothing in its own memory
-    shared = [key for key in cache._cache if "search-text:" in key] if hasattr(cache, "_cache") else None
-    assert shared is None or len(shared) == 1
-    assert engine.cached_text_matches(token, "développeur") == first

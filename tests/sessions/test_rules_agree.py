@@ -179,7 +179,7 @@ def test_the_index_reads_the_sessions_as_the_masks_expect():
     sessions = [
         TrainingSessionFactory(action=action, **({"capacity": 20, "places_left": 5} | v)) for v in cases(today).values()
     ]
-    index = build_columns("test", today)
+    index = build_columns(today)
     expected = columns_of(sessions)
     kept = [n for n, s in enumerate(sessions) if state.is_not_ended(end_date=s.end_date, today=today)]
     order = np.argsort(index.session_id)
