@@ -5,7 +5,7 @@ set; everything else reads and writes the primary (README, "Read replicas"; ADR 
   calendar files, API, open data) reads from the replica, unless the person wrote something in the last
   `DATABASE_REPLICA_PIN_SECONDS` (a cookie set on every POST, PUT, PATCH or DELETE: they see their own write), or the
   replica lags more than `DATABASE_REPLICA_MAX_LAG_SECONDS` behind the primary, or cannot be reached.
-- `ReplicaRouter` then sends that request's reads of the catalogue's models (`REPLICA_APPS`) to the replica; every
+- `ReplicaRouter` then sends that request's reads of the catalogue's models (`REPLICA_APPS`, `REPLICA_MODELS`) to the replica; every
   write, every other model (people, their sessions) and every other request go to the primary.
 - The lag is measured on the replica (time since the last transaction replayed, 0 when everything received is
   replayed) at most once per `DATABASE_REPLICA_LAG_CHECK_SECONDS` per process.
@@ -43,6 +43,8 @@ PUBLIC_READ_VIEWS = frozenset(
 )
 # Apps whose models those views read from the replica (app labels); people and their sessions stay on the primary.
 REPLICA_APPS = frozenset({"catalogue", "training_sessions", "organisms"})
+# Public models of other apps that those views show too (information meetings appear in results and on detail pages).
+REPLICA_MODELS = frozenset({"candidatures.informationmeeting"})
 PIN_COOKIE = "primary_until"
 
 _reads_from: ContextVar[str | None] = ContextVar("reads_from", default=None)
@@ -141,7 +143,8 @@ class ReplicaRouter:
     """Reads of the catalogue's models go where the middleware said (the replica or, by default, the primary)."""
 
     def db_for_read(self, model, **hints):
-        if model._meta.app_label in REPLICA_APPS and _reads_from.get() == REPLICA:
+        public = model._meta.app_label in REPLICA_APPS or model._meta.label_lower in REPLICA_MODELS
+        if public and _reads_from.get() == REPLICA:
             return REPLICA
         return PRIMARY
 
