@@ -37,6 +37,7 @@ class Session:
     address: Address = CRETEIL
     registration: tuple[str, str] | None = None
     state: int | None = 1
+    extras: str = ""  # raw <extras> content of the session
 
 
 @dataclass
@@ -96,7 +97,7 @@ def session_xml(session: Session) -> str:
     return (
         f"<session numero={quoteattr(session.numero)}><periode>{text('debut', session.start)}"
         f"{text('fin', session.end)}</periode><adresse-inscription>{address(session.address)}</adresse-inscription>"
-        f"{registration}{state}</session>"
+        f"{registration}{state}" + (f"<extras>{session.extras}</extras>" if session.extras else "") + "</session>"
     )
 
 

@@ -145,6 +145,45 @@ def test_a_plain_feed_marks_a_region_funded_training_free_for_jobseekers(places)
     assert titles(Query(free=True)) == {"Financée par la Région", "Financée par l'État"}
 
 
+def test_lheo_wins_where_it_speaks_and_extras_only_add(places):
+    """Where LHÉO and the portal's extras disagree (docs/lheo-mapping.md): a standard element that says yes wins over
+    an extra that says no; an extra adds what LHÉO does not say (a single session's rolling entry or remote); "free for
+    jobseekers" has no LHÉO element, so the portal's explicit extra is taken over the rule derived from funders."""
+    no_remote = '<extra info="a-distance">0</extra><extra info="entrees-permanentes">0</extra>'
+    yes_remote = '<extra info="a-distance">1</extra><extra info="entrees-permanentes">1</extra>'
+    data = feed(
+        [
+            F("F-1", [A("A-1", [S("S-1", extras=no_remote)], mode=2, rolling=1)], title="LHÉO dit oui"),
+            F("F-2", [A("A-2", [S("S-2", extras=yes_remote)], mode=0, rolling=0)], title="L'extra ajoute"),
+            F(
+                "F-3",
+                [A("A-3", [S("S-3")], funders=[("2", 12)], extras='<extra info="gratuit-demandeurs-emploi">0</extra>')],
+                title="Payante malgré la Région",
+            ),
+            F(
+                "F-4",
+                [
+                    A(
+                        "A-4",
+                        [S("S-4")],
+                        funders=[("10", None)],
+                        extras='<extra info="gratuit-demandeurs-emploi">1</extra>',
+                    )
+                ],
+                title="Gratuite selon le portail",
+            ),
+            F("F-5", [A("A-5", [S("S-5")], funders=[("2", 12)])], title="Gratuite selon la règle"),
+        ]
+    )
+    report = import_lheo(data, commit=True)
+    assert report.written and not report.problems, [str(p) for p in report.problems]
+    sessions = {s.external_id: s for s in TrainingSession.objects.all()}
+    assert sessions["S-1"].is_remote and sessions["S-1"].rolling_entry  # LHÉO's 2 and 1 beat the extras' 0
+    assert sessions["S-2"].is_remote and sessions["S-2"].rolling_entry  # the extras add what LHÉO's 0 leaves open
+    free = dict(Action.objects.values_list("external_id", "free_for_jobseekers"))
+    assert free == {"A-1": True, "A-2": True, "A-3": False, "A-4": True, "A-5": True}
+
+
 def test_standard_elements_are_read(places, client):
     data = feed(
         [
