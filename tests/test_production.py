@@ -16,9 +16,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
+from django.urls import reverse
 
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import PASSWORD, UserFactory
+from tests.exchange.test_upload_safety import bomb
+from tests.organisms.factories import MembershipFactory
 from tests.production import (
     BASE_DIR,
     collected_static,
@@ -186,3 +191,72 @@ def test_two_workers_share_one_login_limit(two_workers):
     assert all(status == 200 for status, _ in answers), answers
     assert sum(limited for _, limited in answers) == 2, answers
     assert len(pids_serving(log_path, "/compte/login/")) == 2
+
+
+def cookies_of(headers) -> dict[str, str]:
+    return dict(re.findall(r"(?:^|, )(\w+)=([^;]*)", ", ".join(headers.get_all("Set-Cookie") or [])))
+
+
+def log_in(base: str, email: str, password: str) -> dict[str, str]:
+    _, headers, body = fetch(base, "/compte/login/")
+    cookies = cookies_of(headers)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "login": email, "password": password})
+    status, headers, _ = fetch(
+        base,
+        "/compte/login/",
+        method="POST",
+        body=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={cookies['csrftoken']}"},
+    )
+    assert status == 302, status
+    return {**cookies, **cookies_of(headers)}
+
+
+@pytest.mark.postgresql
+def test_two_zip_bombs_at_once_leave_the_search_answering(two_workers):
+    """The attack run's finding: two bombed spreadsheets made every search time out for about 30 s. Now both are
+    refused within seconds while searches keep being answered by the same two processes."""
+    base, _ = two_workers
+    member = MembershipFactory(user__email="bombe@example.org").user
+    hasher = PBKDF2PasswordHasher()  # the production settings' hasher (the tests' MD5 is not one of theirs)
+    member.password = hasher.encode(PASSWORD, hasher.salt())
+    member.save(update_fields=["password"])
+    EmailAddress.objects.create(user=member, email=member.email, primary=True, verified=True)
+    cookies = log_in(base, member.email, PASSWORD)
+    upload = reverse("backoffice:sessions_upload")
+    _, _, page = fetch(base, upload, headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    boundary = uuid.uuid4().hex
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'.encode()
+        + token
+        + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="fichier"; filename="sessions.xlsx"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + bomb()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+        "Referer": base + upload,
+    }
+
+    def attack(_):
+        started = time.perf_counter()
+        status, _, answer = fetch(base, upload, method="POST", body=body, headers=headers)
+        return status, "Ce classeur est refusé" in answer.decode(), time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        attacks = [pool.submit(attack, n) for n in range(2)]
+        time.sleep(0.1)
+        searches = []
+        while not all(future.done() for future in attacks) or len(searches) < 5:
+            started = time.perf_counter()
+            status = fetch(base, "/formations/?q=web")[0]
+            searches.append((status, time.perf_counter() - started))
+        refused = [future.result() for future in attacks]
+    assert all(status == 200 and said for status, said, _ in refused), refused
+    assert max(seconds for _, _, seconds in refused) < 5, refused
+    assert all(status == 200 for status, _ in searches), searches
+    assert max(seconds for _, seconds in searches) < 5, searches
