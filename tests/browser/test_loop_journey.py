@@ -123,6 +123,7 @@ def test_adviser_shortlist_shared_client_interest_organisation_answer(live_serve
     assert "/selection/" in link
     axe_check(page, "loop-adviser-shortlist")
     page.goto(page.url.split("#")[0] + "imprimer/")
+    page.wait_for_selector("button[data-print]:not([hidden])")  # print.js shows it (hidden without JavaScript)
     axe_check(page, "loop-adviser-print")
     context.close()
 

@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from lxml import html
 
 from candidatures.models import Candidature
 from candidatures.services import candidature_answer, candidature_send, candidature_withdraw
@@ -23,6 +24,8 @@ from candidatures.states import (
 )
 from core.workdays import answer_deadline, public_holidays, working_days_after
 from shortlists.models import Shortlist
+from shortlists.services import shortlist_add
+from tests.accounts.factories import UserFactory
 from tests.candidatures.factories import CandidatureFactory
 from tests.organisms.factories import MembershipFactory
 from tests.sessions.factories import TrainingSessionFactory
@@ -215,3 +218,65 @@ def test_unanswered_candidatures_past_two_working_days_join_the_freshness_digest
     mail.outbox.clear()
     call_command("send_freshness_reminders", "--send", stdout=StringIO())
     assert mail.outbox == []  # reminded once
+
+
+def facts(doc) -> dict[str, str]:
+    """A page's definition lists as {term: description}, white space collapsed."""
+    return {
+        " ".join(dt.text_content().split()): " ".join(dt.getnext().text_content().split())
+        for dt in doc.xpath("//dl/div/dt")
+    }
+
+
+def test_an_adviser_prescribes_with_a_note_and_the_organisation_sees_who_sends_it(
+    client, adviser, member_a, member_b, django_capture_on_commit_callbacks
+):
+    adviser.first_name, adviser.last_name, adviser.structure = "Jeanne", "Roux", "Mission locale de Créteil"
+    adviser.save()
+    organism = member_a.memberships.get().organism
+    session = TrainingSessionFactory(action__formation__organism=organism, action__formation__title="Développeur web")
+    elsewhere = TrainingSessionFactory(action__formation__organism=organism)  # not in the shortlist
+    shortlist = Shortlist.objects.create(owner=adviser, label="Mme D., projet web")
+    shortlist_add(shortlist=shortlist, action=session.action)
+    url = reverse("candidatures:prescribe", args=[shortlist.public_id, session.public_id])
+    note = "Projet validé en entretien.\nFinancement Région envisagé."
+    client.force_login(adviser)
+
+    page = client.get(url).content.decode()
+    assert "Proposer la candidature de « Mme D., projet web »" in page and "Mission locale de Créteil" in page
+    outside = reverse("candidatures:prescribe", args=[shortlist.public_id, elsewhere.public_id])
+    assert client.get(outside).status_code == 404  # a session of a training not in the shortlist
+    response = client.post(url, {"message": note, "contact_name": "Dalila D."})  # no consent: nothing is sent
+    assert "sans l&#x27;accord de la personne, rien n&#x27;est transmis" in response.content.decode()
+    assert not Candidature.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"message": note, "contact_name": "Dalila D.", "consent": "on"})
+    candidature = Candidature.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("candidatures:candidature", args=[candidature.public_id])
+    assert candidature.origin == Candidature.Origin.ADVISER
+    assert (candidature.adviser, candidature.shortlist, candidature.person) == (adviser, shortlist, None)
+    assert candidature.message == note.strip() and candidature.organism == organism
+    assert [m.to for m in mail.outbox] == [["membre-a@example.org"]]  # no address given: only the organisation
+    followed = facts(html.fromstring(client.get(response.url).content))
+    assert followed["Envoyée par"] == "Son conseiller (prescription), sélection « Mme D., projet web »"
+
+    detail = reverse("backoffice:candidature_detail", args=[candidature.public_id])
+    client.force_login(member_b)
+    assert client.get(detail).status_code == 404  # another organisation
+    assert client.post(detail, {"state": "refused", "message": "Non."}).status_code == 404
+    candidature.refresh_from_db()
+    assert candidature.state == S.SENT  # neither read nor answered by a stranger
+
+    client.force_login(member_a)
+    doc = html.fromstring(client.get(detail).content)
+    seen = facts(doc)
+    assert seen["Envoyée par"] == "Son conseiller (prescription)"
+    assert seen["Nom"] == "Dalila D." and seen["Courriel"] == "Non transmis"
+    assert seen["Conseiller"] == "Jeanne Roux, Mission locale de Créteil (conseiller@francetravail.fr)"
+    [quote] = doc.xpath('//blockquote[@class="message-quote"]')
+    assert " ".join(quote.itertext()).split() == note.split() and quote.xpath(".//br")
+
+    client.force_login(UserFactory(adviser=True, email="autre@francetravail.fr"))
+    assert client.get(url).status_code == 404  # another adviser's shortlist
+    assert client.get(reverse("candidatures:candidature", args=[candidature.public_id])).status_code == 404

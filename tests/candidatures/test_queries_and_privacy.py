@@ -12,12 +12,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from lxml import html
 
 from accounts.models import User
 from candidatures.figures import inbox_counts
 from candidatures.models import Booking, Candidature, CandidatureEvent
 from core.workdays import answer_deadline
 from shortlists.models import Favourite, SavedSearch, Shortlist
+from tests.accounts.factories import UserFactory
 from tests.candidatures.factories import BookingFactory, CandidatureFactory, MeetingFactory
 from tests.organisms.factories import MembershipFactory
 from tests.sessions.factories import TrainingSessionFactory
@@ -78,6 +80,82 @@ def test_adviser_page_and_organisation_inbox_run_the_same_queries_at_5_and_500(c
         large.append(count(client, url, params))
     assert large == small
     assert max(small) <= 12, small
+
+
+def adviser_rows(client, params) -> tuple[dict[str, str], str, list[str]]:
+    """The adviser's candidatures page: {candidature id: person column}, the count shown, the state options."""
+    doc = html.fromstring(client.get(reverse("candidatures:candidatures"), params).content)
+    rows = {}
+    for tr in doc.xpath("//table//tbody/tr"):
+        href = tr.xpath("./th/a/@href")[0]
+        rows[href.rstrip("/").rsplit("/", 1)[1]] = " ".join(" ".join(tr.xpath("./td")[0].itertext()).split())
+    shown = " ".join(doc.xpath('//p[@role="status"]')[0].text_content().split())
+    options = [" ".join(o.text_content().split()) for o in doc.xpath('//select[@name="etat"]/option')]
+    return rows, shown, options
+
+
+def test_the_adviser_s_candidatures_page_filters_by_state_and_by_person(client, adviser, member_a):
+    organism = member_a.memberships.get().organism
+    sessions = [TrainingSessionFactory(action__formation__organism=organism) for _ in range(7)]
+    clients = Shortlist.objects.bulk_create(
+        [Shortlist(owner=adviser, label=label, public_id=f"l{n:09d}") for n, label in enumerate(["Mme D.", "M. K."])]
+    )
+    # 14 candidatures: each of the 7 first states once for each person (more_candidatures cycles both).
+    more_candidatures(14, sessions=sessions, organism=organism, adviser=adviser, shortlists=clients)
+    S = Candidature.State
+    made = {f"c{i:09d}": (S.values[i % 7], clients[i % 2].label) for i in range(14)}
+    withdrawn = CandidatureFactory(
+        session=sessions[0],
+        origin=Candidature.Origin.SHARED_LIST,
+        adviser=adviser,
+        shortlist=clients[0],
+        person=None,
+        state=S.WITHDRAWN,
+    )
+    made[withdrawn.public_id] = (S.WITHDRAWN, "Mme D. par la personne")
+    # Neither another adviser's candidatures nor a jobseeker's own ones are listed, whatever the filter.
+    stranger = UserFactory(adviser=True)
+    theirs = Shortlist.objects.create(owner=stranger, label="Mme D.")
+    more_candidatures(3, sessions=sessions, organism=organism, adviser=stranger, shortlists=[theirs], start=100)
+    CandidatureFactory(session=sessions[1])
+    client.force_login(adviser)
+
+    def expected(states=None, person=None):
+        return {
+            pid: column
+            for pid, (state, column) in made.items()
+            if (states is None or state in states) and (person is None or column.startswith(person))
+        }
+
+    rows, shown, options = adviser_rows(client, {})
+    assert rows == expected() and shown == "15 candidatures"
+    assert options == [
+        "Tous (15)",
+        "Sans réponse (4)",
+        "Envoyée (2)",
+        "Lue (2)",
+        "Réunion d'information proposée (2)",
+        "Entretien proposé (2)",
+        "Acceptée (2)",
+        "Refusée (2)",
+        "Liste d'attente (2)",
+        "Retirée (1)",
+    ]
+    assert adviser_rows(client, {"etat": "sans-reponse"})[0] == expected({S.SENT, S.READ})
+    for state in S.values:
+        rows, shown, _ = adviser_rows(client, {"etat": state})
+        assert rows == expected({state}), state
+        assert shown == f"{len(rows)} candidature{'s' if len(rows) > 1 else ''}"
+    for shortlist in clients:
+        rows, shown, _ = adviser_rows(client, {"personne": shortlist.public_id})
+        assert rows == expected(person=shortlist.label) and len(rows) == (8 if shortlist == clients[0] else 7)
+    rows, shown, _ = adviser_rows(client, {"personne": clients[1].public_id, "etat": "sans-reponse"})
+    assert rows == expected({S.SENT, S.READ}, clients[1].label) and len(rows) == 2
+    rows, _, _ = adviser_rows(client, {"personne": clients[0].public_id, "etat": S.WITHDRAWN})
+    assert list(rows) == [withdrawn.public_id]
+    # An unknown state or another adviser's person filters nothing out and shows nothing of theirs.
+    assert adviser_rows(client, {"etat": "n-importe"})[0] == expected()
+    assert adviser_rows(client, {"personne": theirs.public_id})[0] == expected()
 
 
 def test_the_dashboard_counts_unanswered_and_late_candidatures(member_a):
