@@ -30,6 +30,7 @@ MATRIX = {
     "session_edit": {"args": lambda r: [r["session"].public_id], "GET": (200, 404), "POST": (200, 404)},
     "session_duplicate": {"args": lambda r: [r["session"].public_id], "GET": (200, 404), "POST": (200, 404)},
     "session_publish": {"args": lambda r: [r["session"].public_id], "GET": (405, 405), "POST": (302, 404)},
+    "session_confirm": {"args": lambda r: [r["session"].public_id], "GET": (405, 405), "POST": (302, 404)},
     "sessions_bulk": {"args": lambda r: [], "GET": (405, 405), "POST": (302, 302)},
     "history": {"args": lambda r: [], "GET": (200, 200)},
     "export_lheo": {"args": lambda r: [], "GET": (200, 404)},  # B has nothing published: said, not exported
