@@ -100,10 +100,6 @@ def sessions_bulk_update(*, sessions: list[TrainingSession], operation: str, by,
     return len(sessions)
 
 
-def session_set_published(*, session: TrainingSession, published: bool, by, organism) -> None:
-    session_save(session=session, data={"is_published": published}, by=by, organism=organism)
-
-
 def outcome_save(*, session: TrainingSession, data: dict, by, organism):
     """The results an organisation reports for a session of a labelled action."""
 

@@ -1,9 +1,11 @@
 """Forms of an organisation's back office for sessions (French messages next to each field)."""
 
 from django import forms
+from django.utils import timezone
 
-from sessions.models import SessionOutcome, TrainingSession, session_errors
+from sessions.models import ENDED_NOT_PUBLISHED, SessionOutcome, TrainingSession, session_errors
 from sessions.services import BULK_OPERATIONS
+from sessions.state import may_be_published
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -21,13 +23,28 @@ class TrainingSessionForm(forms.ModelForm):
         self.fields["place"].empty_label = "Aucun (session à distance)"
         for name in ("start_date", "end_date", "registration_opens", "registration_closes"):
             self.fields[name].error_messages["invalid"] = "Saisissez une date valide."
+        # The one publication control of a session. An ended session that is not published is not offered it.
+        self.today = timezone.localdate()
+        published = self.fields["is_published"]
+        published.label = "Publier cette session (visible dans la recherche)"
+        if (
+            self.instance.pk
+            and not self.instance.is_published
+            and not may_be_published(end_date=self.instance.end_date, today=self.today)
+        ):
+            published.disabled = True
+            published.help_text = "Cette session est terminée : elle ne peut plus être publiée."
 
     def clean(self):
         """The session's rules are the model's (TrainingSession.clean), shared with the spreadsheet and LHÉO
-        imports; the form only clears the place of a remote session."""
+        imports; the form clears the place of a remote session and refuses to publish an ended session (one
+        already published may still be edited, or withdrawn)."""
         cleaned = super().clean()
         if cleaned.get("is_remote"):
             cleaned["place"] = None
+        newly_published = cleaned.get("is_published") and not (self.instance.pk and self.instance.is_published)
+        if newly_published and not may_be_published(end_date=cleaned.get("end_date"), today=self.today):
+            self.add_error("is_published", ENDED_NOT_PUBLISHED)
         return cleaned
 
     def _post_clean(self):

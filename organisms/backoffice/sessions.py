@@ -13,7 +13,6 @@ from sessions.services import (
     outcome_save,
     session_duplicate,
     session_save,
-    session_set_published,
     sessions_bulk_update,
 )
 
@@ -56,16 +55,6 @@ def session_duplicate_view(request, public_id):
         messages.success(request, "Session dupliquée : vérifiez-la.")
         return redirect("backoffice:session_edit", public_id=copy.public_id)
     return render(request, "organisms/session_duplicate.html", {"form": form, "session": session})
-
-
-@require_POST
-@organism_required
-def session_publish(request, public_id):
-    session = scoped_session(request, public_id)
-    published = request.POST.get("publier") == "1"
-    session_set_published(session=session, published=published, by=request.user, organism=request.organism)
-    messages.success(request, "Session publiée." if published else "Session retirée de la publication.")
-    return redirect("backoffice:dashboard")
 
 
 def back_to_dashboard(request):

@@ -33,7 +33,6 @@ urlpatterns = [
     path("sessions/<slug:public_id>/", sessions.session_edit, name="session_edit"),
     path("sessions/<slug:public_id>/dupliquer/", sessions.session_duplicate_view, name="session_duplicate"),
     path("sessions/<slug:public_id>/confirmer/", sessions.session_confirm, name="session_confirm"),
-    path("sessions/<slug:public_id>/publication/", sessions.session_publish, name="session_publish"),
     path("sessions/<slug:public_id>/resultats/", sessions.session_outcome, name="session_outcome"),
     path("historique/", history.history, name="history"),
     path("export/lheo.xml", imports.export_lheo_view, name="export_lheo"),
