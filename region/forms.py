@@ -6,6 +6,7 @@ from catalogue.choices import Audience, Axis
 from catalogue.decisions import LABEL_TRANSITIONS, REQUEST_ANSWERS, LabelDecision
 from catalogue.models import ActionLabel, Department, Programme
 from catalogue.places import home_departments
+from core.dates import DateField
 from organisms.decisions import ORGANISM_TRANSITIONS, REASON_MISSING, organism_decisions
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -26,8 +27,8 @@ class DashboardFilterForm(forms.Form):
         required=False,
         empty_label="Tous les départements",
     )
-    debut = forms.DateField(label="Sessions commençant à partir du", required=False, widget=DATE)
-    fin = forms.DateField(label="jusqu'au", required=False, widget=DATE)
+    debut = DateField(label="Sessions commençant à partir du", required=False, widget=DATE)
+    fin = DateField(label="jusqu'au", required=False, widget=DATE)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,8 +133,8 @@ class LabelDecisionForm(forms.Form):
         label="Décision", choices=[(decision.value, decision.label) for decision in REQUEST_ANSWERS]
     )
     checks = forms.MultipleChoiceField(label="Critères vérifiés", required=False, widget=forms.CheckboxSelectMultiple)
-    valid_from = forms.DateField(label="Label valable à partir du", required=False, widget=DATE)
-    valid_until = forms.DateField(label="jusqu'au", required=False, widget=DATE)
+    valid_from = DateField(label="Label valable à partir du", required=False, widget=DATE)
+    valid_until = DateField(label="jusqu'au", required=False, widget=DATE)
     reason = forms.CharField(
         label="Motif", required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Obligatoire pour un refus."
     )
@@ -161,8 +162,8 @@ class DirectLabelForm(forms.Form):
     programme = forms.ModelChoiceField(
         label="Programme", queryset=Programme.objects.order_by("name"), to_field_name="slug"
     )
-    valid_from = forms.DateField(label="Label valable à partir du", widget=DATE)
-    valid_until = forms.DateField(label="jusqu'au", required=False, widget=DATE)
+    valid_from = DateField(label="Label valable à partir du", widget=DATE)
+    valid_until = DateField(label="jusqu'au", required=False, widget=DATE)
     reason = forms.CharField(
         label="Motif",
         required=LABEL_TRANSITIONS[LabelDecision.LABEL_DIRECTLY].reason_required,
