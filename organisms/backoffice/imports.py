@@ -2,6 +2,7 @@
 
 from uuid import uuid4
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -63,7 +64,11 @@ def import_lheo_view(request):
             name = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.xml", ContentFile(data))
             request.session["lheo_upload"] = name
             request.session["lheo_upload_name"] = upload.name[:200]
-    return render(request, "organisms/import_lheo.html", {"form": form, "report": report})
+    return render(
+        request,
+        "organisms/import_lheo.html",
+        {"form": form, "report": report, "max_megabytes": round(settings.LHEO_IMPORT_MAX_BYTES / 1e6)},
+    )
 
 
 SPREADSHEET_TYPES = {

@@ -4,6 +4,7 @@ confirmation from the priority list, and bulk results in plain French."""
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -181,3 +182,25 @@ def test_bulk_result_goes_back_to_the_filtered_page(logged_in, action):
         {"operation": "confirmer", "sessions": [sessions[0].public_id], "next": "https://example.com/"},
     )
     assert elsewhere.url == reverse("backoffice:dashboard")
+
+
+def test_lheo_upload_page_explains_the_file_and_warns_before_the_preview(logged_in):
+    html = logged_in.get(reverse("backoffice:import_lheo")).content.decode()
+    assert "Ce que le fichier doit contenir" in html
+    assert "version 2.2 ou 2.3" in html and "50 Mo au plus" in html
+    warning = html.index("Attention : le fichier remplace vos sessions à venir")
+    assert warning < html.index('type="file"')
+    assert "seront <strong>archivées</strong>" in html
+    assert "schéma" not in html  # the portal's configuration is not the organisation's business
+
+
+def test_lheo_upload_of_malformed_xml_is_refused_in_french(logged_in, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    data = b'<?xml version="1.0"?>\n<lheo xmlns="http://lheo.gouv.fr/2.3">\n<offres>\n<formation></offres>'
+    response = logged_in.post(
+        reverse("backoffice:import_lheo"), {"fichier": SimpleUploadedFile("offre.xml", data, "application/xml")}
+    )
+    html = response.content.decode()
+    assert "Ligne 4" in html
+    assert "XML mal formé : la balise &lt;formation&gt; est fermée par &lt;/offres&gt; (colonne 21)." in html
+    assert "mismatch" not in html and "schéma" not in html
