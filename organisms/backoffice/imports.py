@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core.french import counted
 from exchange.feeds import run_import
 from exchange.lheo_export import ExportScope
 from exchange.lheo_import import ORGANISATION_POLICY, import_lheo
@@ -112,7 +113,9 @@ def sessions_upload(request):
         request.session.pop("sessions_upload", None)
         if report.written:
             messages.success(
-                request, f"Import terminé : {report.created} session(s) créée(s), {report.updated} modifiée(s)."
+                request,
+                f"Import terminé : {counted(report.created, 'session créée', 'sessions créées')}, "
+                f"{counted(report.updated, 'modifiée', 'modifiées')}.",
             )
             return redirect("backoffice:dashboard")
     elif request.method == "POST" and form.is_valid():

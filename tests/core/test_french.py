@@ -1,10 +1,13 @@
-"""A date shaped right but absent from the calendar is said plainly, in forms and imports alike."""
+"""Plain French: a date shaped right but absent from the calendar is said plainly, in forms and imports alike;
+zero and one take the singular."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.template import Context, Template
 from django.urls import reverse
 
 from core.dates import DateField, impossible_date_message
+from core.french import counted
 from tests.catalogue.factories import ActionFactory, FormationFactory
 from tests.sessions.factories import TrainingSessionFactory
 
@@ -45,3 +48,13 @@ def test_session_form_says_the_day_does_not_exist(client, member_a, organism_a):
         {"start_date": "2027-02-31", "end_date": "", "recruitment_state": "1", "is_remote": "on"},
     )
     assert "Le 31/02/2027 n&#x27;existe pas." in response.content.decode()
+
+
+@pytest.mark.parametrize(("count", "text"), [(0, "0 session créée"), (1, "1 session créée"), (2, "2 sessions créées")])
+def test_french_counts_are_singular_for_zero_and_one(count, text):
+    assert counted(count, "session créée", "sessions créées") == text
+    template = Template('{% load french %}{{ n }} session{{ n|pluriel }}, {{ n }} journ{{ n|pluriel:"al,aux" }}')
+    several = count >= 2
+    assert template.render(Context({"n": count})) == (
+        f"{count} session{'s' if several else ''}, {count} journ{'aux' if several else 'al'}"
+    )
