@@ -47,8 +47,10 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list]
-    chart: list[tuple[str, int]] = field(default_factory=list)  # (label, value) drawn as bars
+    # (label, value) drawn as bars, or (label, (value, value…)) for several series named by `chart_series`
+    chart: list[tuple[str, int | tuple[int, ...]]] = field(default_factory=list)
     chart_label: str = ""
+    chart_series: tuple[str, ...] = ()
     note: str = ""
 
 
@@ -116,8 +118,9 @@ def actions_table(filters: Filters, today: date) -> Table:
         "Actions publiées et actions labellisées, par axe",
         ["Axe", "Actions publiées", "Actions labellisées"],
         rows,
-        chart=[(row[0], row[2]) for row in rows],
-        chart_label="Actions labellisées par axe",
+        chart=[(row[0], (row[1], row[2])) for row in rows],
+        chart_label="Actions publiées et actions labellisées, par axe",
+        chart_series=("Actions publiées", "Actions labellisées"),
     )
 
 

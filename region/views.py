@@ -37,26 +37,34 @@ from .forms import (
 )
 from .permissions import DECIDE_LABEL, DECIDE_ORGANISM, MANAGE_PROGRAMME, staff_required
 
-CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 22, 260
-
 
 def chart_bars(table: Table) -> dict:
-    """Geometry of a horizontal bar chart drawn by the portal (SVG); the table beside it gives the values."""
-    highest = max((value for _, value in table.chart), default=0) or 1
-    span = CHART_WIDTH - LABEL_WIDTH - 60
+    """A horizontal bar chart drawn by the portal: HTML labels and values (they wrap, never cut, and keep the page's
+    font size on a phone), each bar an SVG rectangle in a 0-100 box (no inline style: the CSP forbids it). Several
+    series give one bar each per label, with a legend. The table beside it gives the values."""
+    rows = [(label, value if isinstance(value, tuple) else (value,)) for label, value in table.chart]
+    highest = max((v for _, values in rows for v in values), default=0) or 1
+    series = table.chart_series or ("",)
     bars = [
-        {"label": label, "value": value, "y": n * (BAR_HEIGHT + 8), "width": round(span * value / highest)}
-        for n, (label, value) in enumerate(table.chart)
+        {
+            "label": label,
+            "values": [
+                {
+                    "value": v,
+                    "width": round(100 * v / highest, 1),
+                    "series": n,
+                    "name": series[n] if n < len(series) else "",
+                }
+                for n, v in enumerate(values)
+            ],
+        }
+        for label, values in rows
     ]
-    summary = " ; ".join(f"{label} : {value}" for label, value in table.chart)
-    return {
-        "bars": bars,
-        "height": len(bars) * (BAR_HEIGHT + 8),
-        "summary": summary,
-        "label_width": LABEL_WIDTH,
-        "value_x": LABEL_WIDTH + 6,
-        "width": CHART_WIDTH,
-    }
+    summary = " ; ".join(
+        f"{label} : " + ", ".join(f"{series[n]} {v}" if table.chart_series else str(v) for n, v in enumerate(values))
+        for label, values in rows
+    )
+    return {"bars": bars, "summary": summary, "series": list(enumerate(table.chart_series))}
 
 
 def dashboard_filters(request) -> tuple[DashboardFilterForm, Filters]:

@@ -4,6 +4,7 @@ and the programme's minimum share of priority publics checked against reported r
 from datetime import timedelta
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,7 +12,9 @@ from accounts.groups import LABELLER, ensure_region_groups
 from catalogue.decisions import LabelDecision, LabelError, label_decisions, priority_share_check
 from catalogue.models import ActionLabel, Programme
 from catalogue.services import label_decide
+from region.dashboard import Table
 from region.forms import ProgrammeForm
+from region.views import chart_bars
 from sessions.models import SessionOutcome
 from tests.accounts.factories import UserFactory
 from tests.catalogue.factories import ActionFactory, ActionLabelFactory, FormationFactory, ProgrammeFactory
@@ -186,3 +189,26 @@ def test_priority_share_rule(minimum, shares, below, warning):
     check = priority_share_check(minimum=minimum, outcomes=outcomes)
     assert [percent for _, percent in check.below] == below
     assert check.warning is warning
+
+
+def test_the_published_and_labelled_chart_draws_both_series_with_whole_labels(client, labeller):
+    label = "Formation hybride (blended learning) avec un intitulé vraiment très long"
+    table = Table(
+        "actions-par-axe",
+        "T",
+        ["Axe", "Publiées", "Labellisées"],
+        [],
+        chart=[(label, (118, 49)), ("Autre", (0, 0))],
+        chart_label="Actions publiées et actions labellisées, par axe",
+        chart_series=("Actions publiées", "Actions labellisées"),
+    )
+    chart = chart_bars(table)
+    assert [[v["width"] for v in bar["values"]] for bar in chart["bars"]] == [[100.0, 41.5], [0.0, 0.0]]
+    html = render_to_string("components/bar_chart.html", {"table": table, "chart": chart})
+    assert f'<span class="chart__label" aria-hidden="true">{label}</span>' in html  # never cut
+    assert html.count('class="chart__bar chart__bar--1"') == 3  # the legend's key and a bar per label
+    assert 'width="41.5"' in html  # a dot, whatever the locale
+    assert "Actions publiées 118, Actions labellisées 49" in html
+    page = client.get(reverse("region:dashboard")).content.decode()
+    assert "Actions publiées et actions labellisées, par axe" in page
+    assert page.count('class="table-wrap" tabindex="0" role="region"') == page.count('class="table-wrap"')
