@@ -15,6 +15,7 @@ from catalogue.choices import Axis
 from catalogue.models import Action, ActionLabel, Department, Programme
 from catalogue.places import home_departments
 from catalogue.rules import EVALUATED_STATES, active_label_q
+from core.french import counted
 from organisms.models import Organism
 from sessions.models import SessionOutcome, TrainingSession
 
@@ -393,7 +394,8 @@ def loop_by_organism_table(filters: Filters, today: date) -> Table:
         rows,
         chart=[(row[0], row[2]) for row in rows[:15]],
         chart_label="Candidatures répondues en deux jours ouvrés, par organisme (les moins réactifs d'abord)",
-        note=LOOP_NOTE + f" Ensemble : {figures.total.sent} candidatures, délai médian {figures.total.median_label}.",
+        note=LOOP_NOTE + f" Ensemble : {counted(figures.total.sent, 'candidature', 'candidatures')}, délai médian "
+        f"{figures.total.median_label}.",
     )
 
 
