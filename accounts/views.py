@@ -95,7 +95,7 @@ def data_download(request):
     user = request.user
     data = {
         "compte": {
-            "adresse électronique": user.email,
+            "courriel": user.email,
             "prénom": user.first_name,
             "nom": user.last_name,
             "type de compte": user.get_kind_display(),

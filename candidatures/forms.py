@@ -9,9 +9,7 @@ class InterestForm(forms.Form):
     """ "Je suis intéressé·e": a short message, an optional phone, and consent to pass them on."""
 
     contact_name = forms.CharField(label="Vos nom et prénom", max_length=150)
-    contact_email = forms.EmailField(
-        label="Votre adresse électronique", help_text="L'organisme vous répond à cette adresse."
-    )
+    contact_email = forms.EmailField(label="Votre courriel", help_text="L'organisme vous répond à ce courriel.")
     contact_phone = forms.RegexField(
         label="Votre téléphone",
         regex=r"^\+?[0-9 .-]{10,20}$",
@@ -49,7 +47,7 @@ class PrescriptionForm(forms.Form):
     )
     contact_name = forms.CharField(label="Nom de la personne", max_length=150, required=False)
     contact_email = forms.EmailField(
-        label="Adresse électronique de la personne",
+        label="Courriel de la personne",
         required=False,
         help_text="Facultatif : sans coordonnées, l'organisme vous contacte, vous.",
     )

@@ -447,6 +447,12 @@ class Programme(models.Model):
     checklist = models.JSONField(
         "critères d'éligibilité", default=list, blank=True, help_text="Liste de critères que les agents vérifient."
     )
+    required_checks = models.JSONField(
+        "critères obligatoires",
+        default=list,
+        blank=True,
+        help_text="Ceux des critères sans lesquels le label ne peut être accordé (catalogue.decisions).",
+    )
     priority_audiences = models.JSONField(
         "publics prioritaires", default=list, blank=True, help_text="Codes des publics visés prioritaires."
     )

@@ -131,12 +131,20 @@ def label_decide(
 ):
     """Takes a decision on the action's label under the programme, as `catalogue.decisions` allows: the
     organisation's request (with its justification), staff's grant (with validity dates) or refusal of it, the
-    withdrawal of a granted label, or staff's direct labelling. Audited; the decision's reason goes to the
-    organisation."""
+    withdrawal of a granted label, or staff's direct labelling. A grant needs the organisation approved and the
+    programme's required criteria among `checks`. Audited; the decision's reason goes to the organisation."""
 
     label = ActionLabel.objects.filter(action=action, programme=programme).first()
+    organism = action.formation.organism
     transition = label_transition(
-        state=label.state if label else NO_LABEL, decision=decision, programme_name=programme.name, reason=reason
+        state=label.state if label else NO_LABEL,
+        decision=decision,
+        programme_name=programme.name,
+        reason=reason,
+        organism_state=organism.approval_state,
+        organism_state_label=organism.get_approval_state_display(),
+        required_checks=programme.required_checks,
+        checks=checks,
     )
     label = label or ActionLabel(action=action, programme=programme)
     before = snapshot(label) if label.pk else {}
@@ -174,8 +182,8 @@ def label_request(*, action, programme, justification: str, by):
     )
 
 
-def label_grant_direct(*, action, programme, valid_from, valid_until, by, reason: str = ""):
-    """Staff label an action without a request from its organisation."""
+def label_grant_direct(*, action, programme, valid_from, valid_until, by, reason: str = "", checks=()):
+    """Staff label an action without a request from its organisation (the same conditions as a grant)."""
     return label_decide(
         action=action,
         programme=programme,
@@ -184,6 +192,7 @@ def label_grant_direct(*, action, programme, valid_from, valid_until, by, reason
         reason=reason,
         valid_from=valid_from,
         valid_until=valid_until,
+        checks=checks,
     )
 
 

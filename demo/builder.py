@@ -330,6 +330,10 @@ PROGRAMMES = (
             "Sessions à venir publiées et tenues à jour",
             "Accompagnement à distance par un tuteur",
         ],
+        "required_checks": [
+            "L'action relève d'un des trois axes du programme",
+            "Gratuite pour les demandeurs d'emploi",
+        ],
         "priority_audiences": ["80006", "neet", "81024"],
         "min_priority_share": 50,
     },
@@ -347,6 +351,7 @@ PROGRAMMES = (
             "Gratuite ou financée, sans prérequis de diplôme",
             "Ouverte en priorité aux NEET, aux femmes et aux habitants des QPV",
         ],
+        "required_checks": ["Gratuite ou financée, sans prérequis de diplôme"],
         "priority_audiences": ["neet", "81018", "qpv"],
         "min_priority_share": 50,
     },

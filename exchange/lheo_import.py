@@ -42,6 +42,7 @@ from .lheo_reader import (
     root_version,
 )
 from .lheo_writer import Rejected, Writer
+from .xml_errors import syntax_message
 
 __all__ = ["NS22", "NS23", "ImportReport", "Policy", "Problem", "import_lheo", "official_schema"]
 
@@ -245,7 +246,7 @@ def _read(file, report, reader, progress, *, on_record) -> bool:
                 checked = report.sessions_total
                 progress("vérification", checked, None)
     except etree.XMLSyntaxError as error:
-        report.problems.append(Problem(error.lineno, "", f"XML mal formé : {error.msg}"))
+        report.problems.append(Problem(error.lineno or None, "", syntax_message(error)))
         report.refuse("Le fichier n'est pas un document XML bien formé : rien n'est écrit.")
         return False
     if progress is not None:

@@ -32,6 +32,7 @@ from organisms.validators import validate_siret
 from sessions.models import session_errors
 
 from .text import plain_text
+from .xml_errors import schema_message, syntax_message
 
 NS23, NS22 = "http://lheo.gouv.fr/2.3", "http://www.lheo.org/2.2"
 VERSIONS = {NS23: "2.3", NS22: "2.2"}
@@ -164,7 +165,7 @@ def root_version(source: Source) -> tuple[str, Problem | None]:
                     )
                 return VERSIONS[name.namespace], None
         except etree.XMLSyntaxError as error:
-            return "", Problem(error.lineno, "", f"XML mal formé : {error.msg}")
+            return "", Problem(error.lineno or None, "", syntax_message(error))
     return "", Problem(None, "", "Le fichier est vide.")
 
 
@@ -553,7 +554,7 @@ class Reader:
             holder = node
             while holder is not element and etree.QName(holder).localname not in ("session", "action"):
                 holder = holder.getparent()
-            message = error.message.replace(f"{{{NS23}}}", "")
+            message = schema_message(error.message)
             found.setdefault(holder, []).append((node, message))
         return found
 

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from catalogue.choices import RecruitmentState
 from catalogue.models import Action
+from core.dates import impossible_date_message
 from core.spreadsheets import Sheet, cell_restored, csv_bytes, xlsx_bytes
 from sessions.models import TrainingSession, session_errors
 from sessions.services import session_save
@@ -246,7 +247,8 @@ def parse_date(text: str, line: int, column: str, errors: list) -> date | None:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    errors.append(RowError(line, column, f"« {text} » n'est pas une date au format JJ/MM/AAAA."))
+    message = impossible_date_message(text) or f"« {text} » n'est pas une date au format JJ/MM/AAAA."
+    errors.append(RowError(line, column, message))
     return None
 
 

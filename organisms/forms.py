@@ -45,12 +45,12 @@ class OrganismSignupForm(PasswordFields):
     )
     commune_name = forms.CharField(label="Commune", max_length=100)
     phone = forms.CharField(label="Téléphone de l'organisme", max_length=20, required=False)
-    contact_email = forms.EmailField(label="Adresse électronique de contact de l'organisme", required=False)
+    contact_email = forms.EmailField(label="Courriel de contact de l'organisme", required=False)
     website = forms.URLField(label="Site web", required=False, assume_scheme="https")
     first_name = forms.CharField(label="Votre prénom", max_length=150)
     last_name = forms.CharField(label="Votre nom", max_length=150)
     email = forms.EmailField(
-        label="Votre adresse électronique",
+        label="Votre courriel",
         help_text="Elle sert à vous connecter ; un lien de vérification y est envoyé.",
     )
     field_order = [

@@ -15,6 +15,7 @@ from catalogue.choices import Axis
 from catalogue.models import Action, ActionLabel, Department, Programme
 from catalogue.places import home_departments
 from catalogue.rules import EVALUATED_STATES, active_label_q
+from core.french import counted
 from organisms.models import Organism
 from sessions.models import SessionOutcome, TrainingSession
 
@@ -47,8 +48,10 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list]
-    chart: list[tuple[str, int]] = field(default_factory=list)  # (label, value) drawn as bars
+    # (label, value) drawn as bars, or (label, (value, value…)) for several series named by `chart_series`
+    chart: list[tuple[str, int | tuple[int, ...]]] = field(default_factory=list)
     chart_label: str = ""
+    chart_series: tuple[str, ...] = ()
     note: str = ""
 
 
@@ -116,8 +119,9 @@ def actions_table(filters: Filters, today: date) -> Table:
         "Actions publiées et actions labellisées, par axe",
         ["Axe", "Actions publiées", "Actions labellisées"],
         rows,
-        chart=[(row[0], row[2]) for row in rows],
-        chart_label="Actions labellisées par axe",
+        chart=[(row[0], (row[1], row[2])) for row in rows],
+        chart_label="Actions publiées et actions labellisées, par axe",
+        chart_series=("Actions publiées", "Actions labellisées"),
     )
 
 
@@ -390,7 +394,8 @@ def loop_by_organism_table(filters: Filters, today: date) -> Table:
         rows,
         chart=[(row[0], row[2]) for row in rows[:15]],
         chart_label="Candidatures répondues en deux jours ouvrés, par organisme (les moins réactifs d'abord)",
-        note=LOOP_NOTE + f" Ensemble : {figures.total.sent} candidatures, délai médian {figures.total.median_label}.",
+        note=LOOP_NOTE + f" Ensemble : {counted(figures.total.sent, 'candidature', 'candidatures')}, délai médian "
+        f"{figures.total.median_label}.",
     )
 
 

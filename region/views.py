@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from candidatures.figures import LoopFigures
 from candidatures.models import Candidature
-from catalogue.decisions import LabelDecision, LabelError
+from catalogue.decisions import GRANTABLE_ORGANISMS, LabelDecision, LabelError, priority_share_check
 from catalogue.models import Action, ActionLabel, Programme
 from catalogue.services import label_decide, label_grant_direct, programme_save
 from core.audit import readable_changes
@@ -24,6 +24,7 @@ from exchange.views import lheo_download
 from organisms.decisions import DecisionError
 from organisms.models import Organism
 from organisms.services import organism_decide
+from sessions.models import SessionOutcome
 
 from .dashboard import Filters, Table, region_dashboard, table_by_slug
 from .forms import (
@@ -36,26 +37,34 @@ from .forms import (
 )
 from .permissions import DECIDE_LABEL, DECIDE_ORGANISM, MANAGE_PROGRAMME, staff_required
 
-CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 22, 260
-
 
 def chart_bars(table: Table) -> dict:
-    """Geometry of a horizontal bar chart drawn by the portal (SVG); the table beside it gives the values."""
-    highest = max((value for _, value in table.chart), default=0) or 1
-    span = CHART_WIDTH - LABEL_WIDTH - 60
+    """A horizontal bar chart drawn by the portal: HTML labels and values (they wrap, never cut, and keep the page's
+    font size on a phone), each bar an SVG rectangle in a 0-100 box (no inline style: the CSP forbids it). Several
+    series give one bar each per label, with a legend. The table beside it gives the values."""
+    rows = [(label, value if isinstance(value, tuple) else (value,)) for label, value in table.chart]
+    highest = max((v for _, values in rows for v in values), default=0) or 1
+    series = table.chart_series or ("",)
     bars = [
-        {"label": label, "value": value, "y": n * (BAR_HEIGHT + 8), "width": round(span * value / highest)}
-        for n, (label, value) in enumerate(table.chart)
+        {
+            "label": label,
+            "values": [
+                {
+                    "value": v,
+                    "width": round(100 * v / highest, 1),
+                    "series": n,
+                    "name": series[n] if n < len(series) else "",
+                }
+                for n, v in enumerate(values)
+            ],
+        }
+        for label, values in rows
     ]
-    summary = " ; ".join(f"{label} : {value}" for label, value in table.chart)
-    return {
-        "bars": bars,
-        "height": len(bars) * (BAR_HEIGHT + 8),
-        "summary": summary,
-        "label_width": LABEL_WIDTH,
-        "value_x": LABEL_WIDTH + 6,
-        "width": CHART_WIDTH,
-    }
+    summary = " ; ".join(
+        f"{label} : " + ", ".join(f"{series[n]} {v}" if table.chart_series else str(v) for n, v in enumerate(values))
+        for label, values in rows
+    )
+    return {"bars": bars, "summary": summary, "series": list(enumerate(table.chart_series))}
 
 
 def dashboard_filters(request) -> tuple[DashboardFilterForm, Filters]:
@@ -143,6 +152,7 @@ def organism_context(request, organism, form) -> dict:
         "organism": organism,
         "form": form,
         "can_decide": request.user.has_perm(DECIDE_ORGANISM),
+        "labellable": organism.approval_state in GRANTABLE_ORGANISMS,
         "members": organism.memberships.select_related("user").order_by("user__email"),
         "actions": Action.objects.for_organism(organism)
         .select_related("formation")
@@ -239,7 +249,18 @@ def label_context(request, label, form=None, withdraw_form=None) -> dict:
     return {
         "label": label,
         "action": action,
-        "form": form or LabelDecisionForm(programme=label.programme, initial={"valid_from": timezone.localdate()}),
+        "form": form
+        or LabelDecisionForm(
+            programme=label.programme,
+            organism_state=action.formation.organism.approval_state,
+            initial={"valid_from": timezone.localdate()},
+        ),
+        "share": priority_share_check(
+            minimum=label.programme.min_priority_share,
+            outcomes=SessionOutcome.objects.filter(session__action=action)
+            .select_related("session")
+            .order_by("session__start_date", "pk"),
+        ),
         "withdraw_form": withdraw_form or WithdrawForm(),
         "can_decide": request.user.has_perm(DECIDE_LABEL),
         "audiences": list(action.audiences.all()),
@@ -261,7 +282,9 @@ def label_detail(request, pk):
         return render(request, "region/label_detail.html", label_context(request, label))
     if not request.user.has_perm(DECIDE_LABEL):
         raise PermissionDenied("Vous n'avez pas le droit de prendre cette décision.")
-    form = LabelDecisionForm(request.POST, programme=label.programme)
+    form = LabelDecisionForm(
+        request.POST, programme=label.programme, organism_state=label.action.formation.organism.approval_state
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -320,13 +343,15 @@ def action_label(request, public_id):
                 valid_until=data["valid_until"],
                 by=request.user,
                 reason=data["reason"],
+                checks=data["checks"],
             )
         except LabelError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Action labellisée {label.programme.name}.")
             return redirect("region:organism_detail", slug=action.formation.organism.slug)
-    return render(request, "region/action_label.html", {"action": action, "form": form})
+    grantable = action.formation.organism.approval_state in GRANTABLE_ORGANISMS
+    return render(request, "region/action_label.html", {"action": action, "form": form, "grantable": grantable})
 
 
 @require_safe

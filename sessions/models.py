@@ -75,6 +75,7 @@ PLACES_WITHIN_CAPACITY = "Les places restantes doivent être comprises entre 0 e
 PLACES_WITHIN_CAPACITY_DB = "Les places restantes ne peuvent dépasser le nombre de places."
 PLACE_OR_REMOTE = "Choisissez un lieu, ou indiquez que la session a lieu entièrement à distance."
 PLACE_OF_ACTION = "Ce lieu n'appartient pas à cette action de formation."
+ENDED_NOT_PUBLISHED = "Cette session est terminée : elle ne peut plus être publiée."
 
 
 def session_errors(

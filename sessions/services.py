@@ -49,6 +49,23 @@ BULK_OPERATIONS = {
     "fermer": ("Fermer les inscriptions", {"recruitment_state": RecruitmentState.CLOSED}),
     "complet": ("Indiquer que la session est complète", {"places_left": 0}),
 }
+# What was done, said of one session and of several ("1 session confirmée", "2 sessions confirmées").
+BULK_DONE = {
+    "confirmer": ("confirmée", "confirmées"),
+    "fermer": ("fermée aux inscriptions", "fermées aux inscriptions"),
+    "complet": ("indiquée complète", "indiquées complètes"),
+}
+
+
+def bulk_result_message(*, operation: str, count: int) -> str:
+    """The result of a bulk operation in plain French: "Aucune session confirmée", "1 session confirmée",
+    "2 sessions confirmées"."""
+    one, several = BULK_DONE[operation]
+    if count == 0:
+        return f"Aucune session {one}."
+    if count == 1:
+        return f"1 session {one}."
+    return f"{count} sessions {several}."
 
 
 @transaction.atomic
@@ -81,10 +98,6 @@ def sessions_bulk_update(*, sessions: list[TrainingSession], operation: str, by,
         ]
     )
     return len(sessions)
-
-
-def session_set_published(*, session: TrainingSession, published: bool, by, organism) -> None:
-    session_save(session=session, data={"is_published": published}, by=by, organism=organism)
 
 
 def outcome_save(*, session: TrainingSession, data: dict, by, organism):

@@ -204,6 +204,14 @@ def stale_q(now: datetime, stale_after_days: int, *, prefix: str = "") -> Q:
     return Q(**{f"{confirmed}__isnull": True}) | Q(**{f"{confirmed}__lt": now - timedelta(days=stale_after_days)})
 
 
+# Publishable (Python only: the back office's form): an ended session is not offered for publication --------------
+
+
+def may_be_published(*, end_date: date | None, today: date) -> bool:
+    """Whether an organisation may publish a session (or keep one published it is editing): not once ended."""
+    return is_not_ended(end_date=end_date, today=today)
+
+
 # Starting soon (Python only: shown on a session in hand) ------------------------------------------------------------
 
 

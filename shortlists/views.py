@@ -379,7 +379,7 @@ def shortlist_share(request, public_id):
 
 
 class ShareEmailForm(forms.Form):
-    email = forms.EmailField(label="Adresse électronique de la personne", help_text="Elle n'est pas conservée.")
+    email = forms.EmailField(label="Courriel de la personne", help_text="Elle n'est pas conservée.")
     message = forms.CharField(
         label="Message", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=1000
     )
@@ -391,7 +391,7 @@ def shortlist_email(request, public_id):
     shortlist = scoped_shortlist(request, public_id)
     form = ShareEmailForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Adresse électronique non valide : le lien n'a pas été envoyé.")
+        messages.error(request, "Courriel non valide : le lien n'a pas été envoyé.")
         return redirect(reverse("shortlists:shortlist", args=[public_id]) + "#partage")
     now = timezone.now()
     if not shortlist.shared_until or shortlist.shared_until < now:

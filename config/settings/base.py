@@ -163,6 +163,8 @@ LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
+# The portal's own French for some of django-allauth's strings (one word for email: « courriel »).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 MEDIA_ROOT = env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media"))  # uploaded files awaiting confirmation

@@ -2,6 +2,7 @@
 
 from uuid import uuid4
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -9,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core.french import counted
 from exchange.feeds import run_import
 from exchange.lheo_export import ExportScope
 from exchange.lheo_import import ORGANISATION_POLICY, import_lheo
@@ -63,7 +65,11 @@ def import_lheo_view(request):
             name = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.xml", ContentFile(data))
             request.session["lheo_upload"] = name
             request.session["lheo_upload_name"] = upload.name[:200]
-    return render(request, "organisms/import_lheo.html", {"form": form, "report": report})
+    return render(
+        request,
+        "organisms/import_lheo.html",
+        {"form": form, "report": report, "max_megabytes": round(settings.LHEO_IMPORT_MAX_BYTES / 1e6)},
+    )
 
 
 SPREADSHEET_TYPES = {
@@ -107,7 +113,9 @@ def sessions_upload(request):
         request.session.pop("sessions_upload", None)
         if report.written:
             messages.success(
-                request, f"Import terminé : {report.created} session(s) créée(s), {report.updated} modifiée(s)."
+                request,
+                f"Import terminé : {counted(report.created, 'session créée', 'sessions créées')}, "
+                f"{counted(report.updated, 'modifiée', 'modifiées')}.",
             )
             return redirect("backoffice:dashboard")
     elif request.method == "POST" and form.is_valid():

@@ -3,6 +3,7 @@
 from django import forms
 
 from candidatures.models import InformationMeeting
+from core.french import counted
 
 
 class MeetingForm(forms.ModelForm):
@@ -22,5 +23,8 @@ class MeetingForm(forms.ModelForm):
         capacity = self.cleaned_data["capacity"]
         taken = self.instance.seats_taken if self.instance.pk else 0
         if capacity is not None and capacity < taken:
-            raise forms.ValidationError(f"{taken} places sont déjà réservées : la capacité ne peut être inférieure.")
+            raise forms.ValidationError(
+                f"{counted(taken, 'place est déjà réservée', 'places sont déjà réservées')} : "
+                "la capacité ne peut être inférieure."
+            )
         return capacity

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from candidatures.models import Booking, InformationMeeting
 from candidatures.services import meeting_cancel, meeting_save
+from core.french import counted
 
 from ..permissions import organism_required
 from .meeting_forms import MeetingForm
@@ -61,5 +62,7 @@ def meeting_edit(request, public_id):
 def meeting_cancel_view(request, public_id):
     meeting = scoped_meeting(request, public_id)
     told = meeting_cancel(meeting=meeting, request=request)
-    messages.success(request, f"Réunion annulée ; {told} personne(s) prévenue(s) par courriel.")
+    messages.success(
+        request, f"Réunion annulée ; {counted(told, 'personne prévenue', 'personnes prévenues')} par courriel."
+    )
     return redirect("backoffice:meetings", public_id=meeting.action.public_id)

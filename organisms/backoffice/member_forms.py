@@ -4,4 +4,4 @@ from django import forms
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label="Adresse électronique de la personne à inviter")
+    email = forms.EmailField(label="Courriel de la personne à inviter")

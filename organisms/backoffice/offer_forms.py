@@ -7,6 +7,7 @@ from django import forms
 from catalogue.choices import Audience, Axis, Funder, TeachingMode
 from catalogue.forms import resolve_commune
 from catalogue.models import Action, Formation, Programme, RomeCode, TrainingPlace
+from core.french import counted
 
 ROME_CODE = re.compile(r"^[A-N][0-9]{4}$")
 
@@ -110,7 +111,7 @@ class ActionForm(forms.ModelForm):
         total = cleaned.get("hours_total")
         for part in ("hours_centre", "hours_company"):
             if total is not None and cleaned.get(part) is not None and cleaned[part] > total:
-                self.add_error(part, f"Ne peut dépasser la durée totale ({total} heures).")
+                self.add_error(part, f"Ne peut dépasser la durée totale ({counted(total, 'heure', 'heures')}).")
         if cleaned.get("price") is not None and cleaned["price"] < 0:
             self.add_error("price", "Le prix ne peut pas être négatif.")
         return cleaned

@@ -1,33 +1,51 @@
 """Forms of an organisation's back office for sessions (French messages next to each field)."""
 
 from django import forms
+from django.utils import timezone
 
-from sessions.models import SessionOutcome, TrainingSession, session_errors
+from core.dates import DateField
+from sessions.models import ENDED_NOT_PUBLISHED, SessionOutcome, TrainingSession, session_errors
 from sessions.services import BULK_OPERATIONS
+from sessions.state import may_be_published
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_FIELDS = ("start_date", "end_date", "registration_opens", "registration_closes")
 
 
 class TrainingSessionForm(forms.ModelForm):
     class Meta:
         model = TrainingSession
         fields = list(TrainingSession.EDITABLE_FIELDS)
-        widgets = dict.fromkeys(("start_date", "end_date", "registration_opens", "registration_closes"), DATE)
+        widgets = dict.fromkeys(DATE_FIELDS, DATE)
+        field_classes = dict.fromkeys(DATE_FIELDS, DateField)
 
     def __init__(self, *args, action, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.action = action
         self.fields["place"].queryset = action.training_places.select_related("commune")
         self.fields["place"].empty_label = "Aucun (session à distance)"
-        for name in ("start_date", "end_date", "registration_opens", "registration_closes"):
-            self.fields[name].error_messages["invalid"] = "Saisissez une date valide."
+        # The one publication control of a session. An ended session that is not published is not offered it.
+        self.today = timezone.localdate()
+        published = self.fields["is_published"]
+        published.label = "Publier cette session (visible dans la recherche)"
+        if (
+            self.instance.pk
+            and not self.instance.is_published
+            and not may_be_published(end_date=self.instance.end_date, today=self.today)
+        ):
+            published.disabled = True
+            published.help_text = "Cette session est terminée : elle ne peut plus être publiée."
 
     def clean(self):
         """The session's rules are the model's (TrainingSession.clean), shared with the spreadsheet and LHÉO
-        imports; the form only clears the place of a remote session."""
+        imports; the form clears the place of a remote session and refuses to publish an ended session (one
+        already published may still be edited, or withdrawn)."""
         cleaned = super().clean()
         if cleaned.get("is_remote"):
             cleaned["place"] = None
+        newly_published = cleaned.get("is_published") and not (self.instance.pk and self.instance.is_published)
+        if newly_published and not may_be_published(end_date=cleaned.get("end_date"), today=self.today):
+            self.add_error("is_published", ENDED_NOT_PUBLISHED)
         return cleaned
 
     def _post_clean(self):
@@ -37,8 +55,8 @@ class TrainingSessionForm(forms.ModelForm):
 
 
 class DuplicateSessionForm(forms.Form):
-    start_date = forms.DateField(label="Nouvelle date de début", widget=DATE)
-    end_date = forms.DateField(label="Nouvelle date de fin", widget=DATE, required=False)
+    start_date = DateField(label="Nouvelle date de début", widget=DATE)
+    end_date = DateField(label="Nouvelle date de fin", widget=DATE, required=False)
 
     def clean(self):
         cleaned = super().clean()

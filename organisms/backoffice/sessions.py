@@ -3,15 +3,16 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sessions.models import SessionOutcome, TrainingSession
 from sessions.services import (
-    BULK_OPERATIONS,
+    bulk_result_message,
     outcome_save,
     session_duplicate,
     session_save,
-    session_set_published,
     sessions_bulk_update,
 )
 
@@ -56,14 +57,11 @@ def session_duplicate_view(request, public_id):
     return render(request, "organisms/session_duplicate.html", {"form": form, "session": session})
 
 
-@require_POST
-@organism_required
-def session_publish(request, public_id):
-    session = scoped_session(request, public_id)
-    published = request.POST.get("publier") == "1"
-    session_set_published(session=session, published=published, by=request.user, organism=request.organism)
-    messages.success(request, "Session publiée." if published else "Session retirée de la publication.")
-    return redirect("backoffice:dashboard")
+def back_to_dashboard(request):
+    """The dashboard page the person came from (its filter and page), never another site."""
+    dashboard = reverse("backoffice:dashboard")
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith(dashboard + "?") else dashboard)
 
 
 @require_POST
@@ -75,14 +73,27 @@ def sessions_bulk(request):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect("backoffice:dashboard")
+        return back_to_dashboard(request)
     chosen = list(
         TrainingSession.objects.for_organism(request.organism).filter(public_id__in=form.cleaned_data["sessions"])
     )
     operation = form.cleaned_data["operation"]
     count = sessions_bulk_update(sessions=chosen, operation=operation, by=request.user, organism=request.organism)
-    label = BULK_OPERATIONS[operation][0].lower()
-    messages.success(request, f"{count} session{'s' if count > 1 else ''} : {label}, c'est fait.")
+    messages.success(request, bulk_result_message(operation=operation, count=count))
+    return back_to_dashboard(request)
+
+
+@require_POST
+@organism_required
+def session_confirm(request, public_id):
+    """Confirms one session from the dashboard's priority list: htmx gets the list item back, others the
+    dashboard."""
+    session = scoped_session(request, public_id)
+    sessions_bulk_update(sessions=[session], operation="confirmer", by=request.user, organism=request.organism)
+    if request.htmx:
+        return render(request, "organisms/dashboard_confirm_item.html", {"session": session, "confirmed": True})
+    when = f" du {date_format(session.start_date, 'j F Y')}" if session.start_date else ""
+    messages.success(request, f"Session{when} confirmée.")
     return redirect("backoffice:dashboard")
 
 

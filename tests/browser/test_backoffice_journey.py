@@ -70,10 +70,7 @@ def test_a_member_updates_sessions_and_the_public_page_follows(live_server, page
     page.get_by_label("Opération").select_option("confirmer")
     page.get_by_role("button", name="Appliquer").click()
     page.wait_for_url("**/espace-organisme/")
-    assert (
-        "10 sessions : confirmer que les informations sont à jour, c'est fait."
-        in page.locator(".messages").inner_text()
-    )
+    assert "10 sessions confirmées." in page.locator(".messages").inner_text()
     stale_left = action.sessions.filter(confirmed_at__lt=timezone.now() - timedelta(days=30)).count()
     assert stale_left == 1
 
@@ -151,3 +148,37 @@ def test_exchange_pages_have_no_axe_violation(live_server, page, axe_check, memb
     for name, path in {"open-data": "/donnees/", "api-documentation": "/api/v1/"}.items():
         page.goto(live_server.url + path)
         axe_check(page, name)
+
+
+def test_the_dashboard_on_a_phone_pages_selects_all_and_confirms_in_one_click(live_server, browser, member):
+    user, action = member
+    today = timezone.localdate()
+    for n in range(60):
+        TrainingSessionFactory(action=action, start_date=today + timedelta(days=100 + n))
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in(page, live_server, user)
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    rows = page.locator('input[name="sessions"]')
+    assert rows.count() == 50  # 72 sessions: the first page
+    box = rows.first.bounding_box()
+    assert box["width"] >= 24 and box["height"] >= 24
+    page.get_by_label("Tout cocher sur cette page").check()
+    assert page.locator('input[name="sessions"]:checked').count() == 50
+    rows.first.uncheck()
+    assert page.get_by_label("Tout cocher sur cette page").evaluate("box => box.indeterminate")
+
+    page.get_by_label("Sessions", exact=True).select_option("non-confirmees")
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_url("**periode=non-confirmees**")
+    assert page.locator('input[name="sessions"]').count() == 12
+    assert page.get_by_role("link", name="Page suivante").count() == 0
+
+    first = action.sessions.filter(start_date__lte=today + timedelta(days=30)).order_by("start_date").first()
+    page.get_by_role("button", name=re.compile(f"Confirmer la session .*{first.public_id}")).click()
+    item = page.locator(f"#confirm-{first.public_id}")
+    expect(item).to_contain_text("confirmée.")
+    expect(item).to_be_focused()  # htmx swapped the item in and moved the focus to it
+    first.refresh_from_db()
+    assert not first.status().stale
+    context.close()

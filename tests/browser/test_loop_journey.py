@@ -139,7 +139,7 @@ def test_adviser_shortlist_shared_client_interest_organisation_answer(live_serve
     assert phone.locator("#error-summary").is_visible()  # nothing sent without a name, an address and consent
     axe_check(phone, "loop-client-interest-errors-narrow")
     phone.get_by_label("Vos nom et prénom").fill("Dalila D.")
-    phone.get_by_label("Votre adresse électronique").fill("dalila@example.org")
+    phone.get_by_label("Votre courriel").fill("dalila@example.org")
     phone.get_by_label("Votre message à l'organisme").fill("Disponible dès lundi.")
     phone.get_by_label("J'accepte que ces informations soient transmises").check()
     phone.get_by_role("button", name="Envoyer à l'organisme").click()

@@ -86,7 +86,7 @@ def test_every_staff_page_has_no_axe_violation(live_server, page, axe_check, sta
         assert page.locator("h1").count() == 1, path
         axe_check(page, f"staff-{name}")
     page.goto(live_server.url + f"/region/labels/{label.pk}/")
-    page.locator("#id_decision").select_option("refuse")
+    page.get_by_label("Refuser").check()  # no decision is chosen in advance: a radio button per decision
     page.get_by_role("button", name="Enregistrer la décision").click()
     expect(page.locator("#error-summary")).to_be_visible()
     axe_check(page, "staff-label-errors")

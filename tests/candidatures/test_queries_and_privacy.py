@@ -176,7 +176,7 @@ def test_a_person_downloads_their_data(client, jobseeker):
     response = client.get(reverse("account_data"))
     assert response["Content-Disposition"].startswith('attachment; filename="mes-donnees-')
     data = json.loads(response.content)
-    assert data["compte"]["adresse électronique"] == "demandeur@example.org"
+    assert data["compte"]["courriel"] == "demandeur@example.org"
     assert data["candidatures"][0]["message"] == "Mon projet : développeur."
     assert data["candidatures"][0]["historique"][0]["état"] == "Envoyée"
     assert len(data["favoris"]) == 1 and data["recherches enregistrées"][0]["nom"] == "Web"

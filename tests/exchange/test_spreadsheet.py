@@ -96,7 +96,7 @@ def test_errors_on_several_rows_are_all_reported_and_nothing_is_written(logged_i
     csv.writer(buffer, delimiter=";").writerows(rows)
     report = upload_sessions(buffer.getvalue().encode(), "s.csv", organism=organism_a, by=None, commit=True)
     messages = [str(error) for error in report.errors]
-    assert messages[0] == "ligne 2, colonne « date de début » : « 31/02/2027 » n'est pas une date au format JJ/MM/AAAA."
+    assert messages[0] == "ligne 2, colonne « date de début » : Le 31/02/2027 n'existe pas."
     assert any(m.startswith("ligne 3, colonne « identifiant action »") for m in messages)
     assert any(m.startswith("ligne 3, colonne « date de fin »") for m in messages)
     assert any(m.startswith("ligne 3, colonne « état du recrutement »") for m in messages)

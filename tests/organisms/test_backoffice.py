@@ -180,14 +180,39 @@ def test_publish_and_unpublish(logged_in, action):
     assert Action.objects.get(pk=action.pk).is_published
 
 
-def test_a_session_is_unpublished_from_its_page(logged_in, action):
+def test_a_session_has_one_publication_control_and_is_unpublished_with_it(logged_in, action):
     session = TrainingSessionFactory(action=action)
-    page = logged_in.get(reverse("backoffice:session_edit", args=[session.public_id])).content.decode()
-    assert reverse("backoffice:session_publish", args=[session.public_id]) in page
-    logged_in.post(reverse("backoffice:session_publish", args=[session.public_id]), {"publier": "0"})
+    url = reverse("backoffice:session_edit", args=[session.public_id])
+    page = logged_in.get(url).content.decode()
+    assert page.count('name="is_published"') == 1
+    assert "publication/" not in page and "Retirer cette session de la publication" not in page
+    assert logged_in.post(url, session_data(session, is_published=None)).status_code == 302
     session.refresh_from_db()
     assert not session.is_published
     assert search(Query(), today=timezone.localdate()).total == 0
+
+
+def test_an_ended_session_is_not_offered_for_publication_and_is_refused(logged_in, action):
+    ended = TrainingSessionFactory(action=action, past=True, is_published=False)
+    url = reverse("backoffice:session_edit", args=[ended.public_id])
+    page = logged_in.get(url).content.decode()
+    assert re.search(r'<input type="checkbox" name="is_published"[^>]*disabled', page)
+    assert "Cette session est terminée : elle ne peut plus être publiée." in page
+    logged_in.post(url, session_data(ended, is_published="on"))  # a forged post: the disabled field keeps its value
+    ended.refresh_from_db()
+    assert not ended.is_published
+    # A new session with past dates, or dates moved to the past, cannot be published either.
+    past = timezone.localdate() - timedelta(days=40)
+    new = logged_in.post(
+        reverse("backoffice:session_new", args=[action.public_id]),
+        session_data(ended, start_date=(past - timedelta(days=30)).isoformat(), end_date=past.isoformat()),
+    )
+    assert "Cette session est terminée : elle ne peut plus être publiée." in new.content.decode()
+    assert TrainingSession.objects.count() == 1
+    # A session already published that has ended can still be edited (and withdrawn).
+    published = TrainingSessionFactory(action=action, past=True)
+    edit = reverse("backoffice:session_edit", args=[published.public_id])
+    assert logged_in.post(edit, session_data(published, recruitment_state="2")).status_code == 302
 
 
 def test_formation_with_rome_codes_updates_search(logged_in, organism_a, action):

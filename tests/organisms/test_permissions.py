@@ -29,7 +29,7 @@ MATRIX = {
     "session_new": {"args": lambda r: [r["action"].public_id], "GET": (200, 404), "POST": (200, 404)},
     "session_edit": {"args": lambda r: [r["session"].public_id], "GET": (200, 404), "POST": (200, 404)},
     "session_duplicate": {"args": lambda r: [r["session"].public_id], "GET": (200, 404), "POST": (200, 404)},
-    "session_publish": {"args": lambda r: [r["session"].public_id], "GET": (405, 405), "POST": (302, 404)},
+    "session_confirm": {"args": lambda r: [r["session"].public_id], "GET": (405, 405), "POST": (302, 404)},
     "sessions_bulk": {"args": lambda r: [], "GET": (405, 405), "POST": (302, 302)},
     "history": {"args": lambda r: [], "GET": (200, 200)},
     "export_lheo": {"args": lambda r: [], "GET": (200, 404)},  # B has nothing published: said, not exported
@@ -52,7 +52,6 @@ POST_DATA = {
     "sessions_bulk": lambda r: {"operation": "confirmer", "sessions": [r["session"].public_id]},
     "member_invite": lambda r: {"email": "nouvelle@example.org"},
     "action_publish": lambda r: {"publier": "0"},
-    "session_publish": lambda r: {"publier": "0"},
 }
 
 
