@@ -560,6 +560,39 @@ class SearchWord(models.Model):
         return self.word
 
 
+class SearchSynonym(models.Model):
+    """An everyday word for a skill and the words trainings use for it ("excel" -> "tableur", "bureautique"):
+    a query word finds what its equivalents find (catalogue.search.text). Region staff edit the list."""
+
+    word = models.CharField(
+        "mot tapé",
+        max_length=60,
+        unique=True,
+        help_text="Un seul mot, par exemple « excel ». Accents et majuscules sont ignorés.",
+    )
+    equivalents = models.TextField(
+        "équivalents",
+        help_text="Un mot ou une expression par ligne, tels qu'ils figurent dans les formations, par exemple"
+        " « tableur » et « bureautique ».",
+    )
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "synonyme de recherche"
+        verbose_name_plural = "synonymes de recherche"
+        ordering = ["word"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(word__regex=r"^[^\s]+$"),
+                name="searchsynonym_word_is_one_word",
+                violation_error_message="Le mot tapé est un seul mot, sans espace.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.word
+
+
 class SearchIndexVersion(models.Model):
     """One row: on SQLite, a token that database triggers renew on every write to the catalogue tables (the index is
     rebuilt when it differs); on PostgreSQL, the transaction id below which the change log was pruned (ADR 0011)."""

@@ -1,6 +1,7 @@
 import json
+from urllib.parse import urlencode
 
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,8 @@ from .search.engine import search as run_search
 from .search.facets import facet_groups, radius_options, sort_options
 from .search.index import reading
 from .search.results import page_cards
+from .search.shareable import active_filters, back_to_search, clean_query, same_query, search_url, suggestions
+from .search.text import accented_corrections
 
 
 @require_safe
@@ -33,16 +36,16 @@ def accessibility_statement(request):
     return render(request, "catalogue/accessibility.html")
 
 
-def canonical_query(request, form) -> str | None:
-    """The shareable URL's query when a typed place was resolved: `commune` (INSEE code) instead of `lieu`."""
-    commune = form.commune_choice.commune
-    if not request.GET.get("lieu") or commune is None or "lieu" in form.errors:
-        return None
+def shareable_query(request, form) -> QueryDict:
+    """The search's shareable query: what was chosen only (catalogue.search.shareable), and a typed place that was
+    resolved named by its commune's INSEE code (`commune` instead of `lieu`)."""
     query = request.GET.copy()
-    query.pop("lieu", None)
-    query.pop("page", None)
-    query["commune"] = commune.code
-    return query.urlencode()
+    commune = form.commune_choice.commune
+    if query.get("lieu") and commune is not None and "lieu" not in form.errors:
+        query.pop("lieu", None)
+        query.pop("page", None)
+        query["commune"] = commune.code
+    return clean_query(query)
 
 
 @require_safe
@@ -52,14 +55,17 @@ def search(request):
     with reading(today) as index:
         form = SearchForm(request.GET, columns=index)
         query = form.to_query()
-        canonical = canonical_query(request, form)
-        if canonical is not None and not request.htmx:
-            return HttpResponseRedirect(f"{reverse('search')}?{canonical}")
+        shareable = shareable_query(request, form)
+        if not request.htmx and not same_query(request.GET, shareable):
+            # A form sent without JavaScript, a typed place, or a hand-made URL: to its clean address.
+            return HttpResponseRedirect(search_url(shareable))
         outcome = run_search(query, today=today)
     commune = form.commune_choice.commune
     cards = page_cards(outcome, today=today)
     # Beside each cached card, what it may not hold: the next meeting (changes apart from the index) and the
     # person's own buttons (favourite, shortlist).
+    back = urlencode({"retour": shareable.urlencode()}) if shareable else ""
+    cards = [card.with_back(back) for card in cards]
     action_ids = [card.action_id for card in cards]
     meetings = next_meetings(action_ids, now=timezone.now())
     context = {
@@ -75,10 +81,14 @@ def search(request):
         "sort_options": sort_options(outcome, form, query),
         "has_errors": bool(form.errors),
         "typed_text": request.GET.get("q", ""),
+        "chips": active_filters(form),
+        "suggestions": suggestions(outcome, form) if outcome.total == 0 else [],
+        "corrected": accented_corrections(outcome.text, [hit.action_id for hit in outcome.hits]),
+        "clear_url": search_url(QueryDict(urlencode({"q": query.q}) if query.q else "")),
     }
     response = render(request, "catalogue/search.html", context)
-    if canonical is not None:
-        response["HX-Push-Url"] = f"{reverse('search')}?{canonical}"
+    if request.htmx:
+        response["HX-Push-Url"] = search_url(shareable)  # the address bar shows the clean URL
     return response
 
 
@@ -132,6 +142,7 @@ def action_detail(request, public_id):
             "booked_ids": booked,
             "can_book": person,
             "mode": "person" if person else "",
+            "back_url": back_to_search(request.GET.get("retour", "")),
         },
     )
 

@@ -19,7 +19,7 @@ from .index import (
     reading,
     registration_open_sessions,
 )
-from .text import TextMatches, query_words, text_matches
+from .text import TextMatches, current_synonyms, query_words, text_matches
 
 PAGE_SIZE = 20
 
@@ -74,6 +74,9 @@ class Outcome:
     undated_total: int  # results when undated sessions are included
     text: TextMatches | None
     session_distances: dict[int, float]
+    # When nothing matches: the results with each group of criteria left out (by mask group), and around a place
+    # with the widest radius ("rayon"), so that the page can say what would give results.
+    relaxed: dict[str, int] = field(default_factory=dict)
 
 
 _text_cache: OrderedDict[tuple, TextMatches | None] = OrderedDict()
@@ -86,12 +89,13 @@ def cached_text_matches(c: Columns, q: str) -> TextMatches | None:
     filter change, and any change to an action gives the index a new text generation, so a cached answer is never
     stale. The generation is the process's own, so the answers are not shared through the cache between processes
     (session edits, most writes, keep them valid; ADR 0011)."""
-    key = (c.alias, c.text_generation, tuple(query_words(q)))
+    synonyms = current_synonyms(using=c.alias)
+    key = (c.alias, c.text_generation, tuple(query_words(q)), synonyms.token)
     with _text_cache_lock:
         if key in _text_cache:
             _text_cache.move_to_end(key)
             return _text_cache[key]
-    matches = text_matches(q, using=c.alias)
+    matches = text_matches(q, using=c.alias, synonyms=synonyms)
     with _text_cache_lock:
         _text_cache[key] = matches
         while len(_text_cache) > TEXT_CACHE_SIZE:
@@ -303,7 +307,24 @@ def _search(c: Columns, query: Query, *, today: date, sessions_per_hit: int, cri
                 confirmed=c.confirmed[mine].tolist(),
             )
         )
-    return Outcome(total, page, pages, sort, hits, facets, undated_total, text, session_distances)
+    relaxed = _relaxed(sel) if total == 0 else {}
+    return Outcome(total, page, pages, sort, hits, facets, undated_total, text, session_distances, relaxed)
+
+
+WIDEST_RADIUS = 50
+
+
+def _relaxed(sel: Selection) -> dict[str, int]:
+    """The results with each group of criteria left out in turn, and with the widest radius around a place: a few
+    vectorised passes over the index, done only when nothing matches."""
+    c = sel.c
+    counts = {}
+    for group in dict.fromkeys([*sel.session_masks, *sel.action_masks]):
+        counts[group] = int((any_per_action(c, sel.sessions_except(group)) & sel.actions_except(group)).sum())
+    if sel.distance is not None and sel.query.radius_km < WIDEST_RADIUS:
+        wider = sel.sessions_except("lieu") & (c.remote | (sel.distance <= WIDEST_RADIUS))
+        counts["rayon"] = int((any_per_action(c, wider) & sel.actions_except(None)).sum())
+    return counts
 
 
 def _first_by_date(start: np.ndarray, action_id: np.ndarray, wanted: int) -> np.ndarray:

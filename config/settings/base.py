@@ -123,6 +123,7 @@ DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
 SEARCH_INDEX_DIR = env_str("SEARCH_INDEX_DIR", str(BASE_DIR / "var" / "search-index"))
 # Search result cards kept rendered in each process (catalogue/search/results.py), about 3 kB each.
 SEARCH_CARD_CACHE_SIZE = env_int("SEARCH_CARD_CACHE_SIZE", 5000)
+SEARCH_SYNONYMS_SECONDS = env_int("SEARCH_SYNONYMS_SECONDS", 60)  # each process reads the search's synonyms so often
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
