@@ -355,6 +355,22 @@ class Action(models.Model):
     def __str__(self):
         return f"{self.formation.title} ({self.public_id})"
 
+    @property
+    def mode_said_by_axis(self) -> bool:
+        """Whether its axis already says how it is taught ("100 % à distance" is "Entièrement à distance"; a
+        blended-learning axis, "Mixte"): then one badge says it."""
+        implied = {
+            Axis.REMOTE: TeachingMode.REMOTE,
+            Axis.PRO_ENGLISH: TeachingMode.REMOTE,
+            Axis.BLENDED: TeachingMode.BLENDED,
+        }
+        return implied.get(self.axis) == self.teaching_mode
+
+    @property
+    def shown_hours_centre(self) -> int | None:
+        """Its hours in a centre, unless it is taught entirely at a distance (feeds send them anyway)."""
+        return None if self.teaching_mode == TeachingMode.REMOTE else self.hours_centre
+
 
 class ActionAudience(models.Model):
     """A target audience of an action: LHÉO `code-public-vise` or the portal's NEET / QPV / ZRR."""

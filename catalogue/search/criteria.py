@@ -376,6 +376,7 @@ CRITERIA: tuple[Criterion, ...] = (
         label="Commune",
         role=Role.ORIGIN,
         attr="origin",
+        group="lieu",  # with the radius: a suggestion leaves both out
         max_length=5,
         pattern=INSEE_CODE,
         from_form=lambda form: (

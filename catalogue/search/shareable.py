@@ -14,8 +14,11 @@ from django.utils.formats import date_format
 
 from .criteria import CRITERIA, Criterion, Kind, Role
 
-# Parameters a chip is shown for: the filters, the place and the undated switch (the text has its own box).
-CHIP_ROLES = (Role.FILTER, Role.ORIGIN, Role.UNDATED)
+
+def has_chip(criterion: Criterion) -> bool:
+    """Whether a chosen value of this criterion is shown as a chip: the filters of the panels, the place (its radius
+    with it), the organisation; not the text (it has its own box), the sort or the page."""
+    return criterion.panel is not None or criterion.role is Role.ORIGIN or criterion.kind is Kind.SLUG
 
 
 def clean_query(data: QueryDict, *, criteria: tuple[Criterion, ...] = CRITERIA) -> QueryDict:
@@ -68,7 +71,7 @@ def active_filters(form, *, criteria: tuple[Criterion, ...] | None = None) -> li
     form.is_valid()
     chips = []
     for criterion in criteria:
-        if criterion.role not in CHIP_ROLES or criterion.name in form.errors:
+        if not has_chip(criterion) or criterion.name in form.errors:
             continue
         for value in data.getlist(criterion.name):
             label = _chip_label(criterion, value, form)
@@ -131,9 +134,9 @@ def suggestions(outcome, form, *, criteria: tuple[Criterion, ...] | None = None)
         for criterion in members:
             if criterion.name == "q":
                 names.append(f"le texte « {data['q']} »")
-            else:
+            elif has_chip(criterion):
                 labels = [_chip_label(criterion, value, form) or value for value in data.getlist(criterion.name)]
-                kind = "les filtres" if len(labels) > 1 else "le filtre"
+                kind = "le lieu" if criterion.role is Role.ORIGIN else "les filtres" if len(labels) > 1 else "le filtre"
                 names.append(f"{kind} {', '.join(f'« {label} »' for label in labels)}")
         rest = data.copy()
         for criterion in members:

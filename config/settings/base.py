@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "config.context_processors.portal",
             ],
+            "builtins": ["core.templatetags.french"],  # long_date ("1er décembre 2026"), plural_fr
         },
     },
 ]
