@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from candidatures.models import Booking, InformationMeeting
 from candidatures.services import next_meetings
+from core.templatetags.french import long_date_text, plural_fr
 from shortlists.keep import keep_state
 
 from .detail import json_ld, listed_sessions, session_lines, utc_now
@@ -17,7 +18,7 @@ from .forms import SearchForm, commune_label, suggest_communes
 from .ical import session_calendar
 from .models import Action, ActionLabel
 from .places import home_bounds
-from .search.engine import map_points
+from .search.engine import map_content
 from .search.engine import search as run_search
 from .search.facets import facet_groups, radius_options, sort_options
 from .search.index import reading
@@ -171,36 +172,64 @@ def session_ical(request, public_id, session_id):
 
 @require_safe
 def search_map(request):
-    """The results on a map; the list stays the primary, accessible view."""
+    """The results on a map, the trainings at a distance listed beside it; the list of results stays the primary,
+    accessible view."""
     today = timezone.localdate()
     with reading(today) as index:
         form = SearchForm(request.GET, columns=index)
         query = form.to_query()
-        points = map_points(query, today=today)
-    titles = dict(
-        Action.objects.filter(pk__in={action for _, _, action in points}).values_list("pk", "formation__title")
-    )
-    public_ids = dict(Action.objects.filter(pk__in={action for _, _, action in points}).values_list("pk", "public_id"))
-    markers = [
-        {
-            "lat": lat,
-            "lon": lon,
-            "title": titles.get(action, ""),
-            "url": reverse("action_detail", args=[public_ids[action]]),
+        content = map_content(query, today=today)
+    shareable = shareable_query(request, form)
+    back = urlencode({"retour": shareable.urlencode()}) if shareable else ""
+    ids = {point.action_id for point in content.points} | {point.action_id for point in content.remote}
+    actions = {
+        pk: (public_id, title, organism)
+        for pk, public_id, title, organism in Action.objects.filter(pk__in=ids).values_list(
+            "pk", "public_id", "formation__title", "formation__organism__usual_name"
+        )
+    }
+
+    def described(point) -> dict:
+        public_id, title, organism = actions[point.action_id]
+        return {
+            "lat": point.latitude,
+            "lon": point.longitude,
+            "title": title,
+            "organism": organism,
+            "next": f"Prochaine session : {long_date_text(point.start)}" if point.start else "Dates à venir",
+            "places": "" if point.places_left is None else places_text(point.places_left),
+            "url": reverse("action_detail", args=[public_id]) + (f"?{back}" if back else ""),
         }
-        for lat, lon, action in points
-        if action in public_ids
-    ]
+
+    markers = [described(point) for point in content.points if point.action_id in actions]
+    remote = [described(point) for point in content.remote if point.action_id in actions]
+    commune = form.commune_choice.commune
+    centre = (
+        {"lat": commune.latitude, "lon": commune.longitude, "radius_km": query.radius_km, "label": commune.name}
+        if commune is not None and "commune" not in form.errors
+        else None
+    )
     return render(
         request,
         "catalogue/search_map.html",
         {
             "form": form,
             "markers": markers,
-            "list_query": request.GET.urlencode(),
+            "places_count": len({(m["lat"], m["lon"]) for m in markers}),
+            "remote": remote,
+            "remote_total": content.remote_total,
+            "centre": centre,
+            "list_url": search_url(shareable),
             "home_bounds": json.dumps(home_bounds().as_list()),
         },
     )
+
+
+def places_text(places_left: int) -> str:
+    """ "Complet", "1 place restante", "3 places restantes"."""
+    if places_left == 0:
+        return "Complet"
+    return f"{places_left} place{plural_fr(places_left)} restante{plural_fr(places_left)}"
 
 
 def action_url(action) -> str:

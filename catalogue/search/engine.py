@@ -205,26 +205,77 @@ def _select(c: Columns, query: Query, *, today: date, criteria: tuple[Criterion,
     )
 
 
+@dataclass(frozen=True)
+class MapPoint:
+    """A place where an action has matching sessions: the next of them (its start, its places left)."""
+
+    latitude: float
+    longitude: float
+    action_id: int
+    start: date | None
+    places_left: int | None  # None when unknown
+
+
+@dataclass(frozen=True)
+class MapContent:
+    points: list[MapPoint]  # one per place and action, at most `limit`
+    remote: list[MapPoint]  # the matching actions taught at a distance (no place), by next start, at most `limit`
+    remote_total: int
+
+
+def map_content(
+    query: Query, *, today: date, limit: int = 2000, remote_limit: int = 100, criteria: tuple[Criterion, ...] = CRITERIA
+) -> MapContent:
+    """The map of a search: the places of its matching on-site sessions, and the actions it finds at a distance,
+    each with its next matching session, read from the index alone."""
+    with reading(today) as c:
+        sel = _select(c, query, today=today, criteria=criteria)
+        sessions = sel.sessions_except(None) & sel.actions_except(None)[c.session_action]
+        on_site = sessions & ~c.remote & ~np.isnan(c.latitude)
+        points = _firsts(c, np.flatnonzero(on_site), by_place=True)
+        remote = _firsts(c, np.flatnonzero(sessions & c.remote), by_place=False)
+        return MapContent(points[:limit], remote[:remote_limit], len(remote))
+
+
 def map_points(
     query: Query, *, today: date, limit: int = 2000, criteria: tuple[Criterion, ...] = CRITERIA
 ) -> list[tuple[float, float, int]]:
     """(latitude, longitude, action id) of the on-site places of matching sessions, one per place and action."""
-    with reading(today) as c:
-        sel = _select(c, query, today=today, criteria=criteria)
-        return _map_points(sel, c, limit)
+    content = map_content(query, today=today, limit=limit, remote_limit=0, criteria=criteria)
+    return [(point.latitude, point.longitude, point.action_id) for point in content.points]
 
 
-def _map_points(sel: Selection, c: Columns, limit: int) -> list[tuple[float, float, int]]:
-    sessions = sel.sessions_except(None)
-    sessions &= sel.actions_except(None)[c.session_action] & ~c.remote & ~np.isnan(c.latitude)
-    rows = np.flatnonzero(sessions)
-    points = np.unique(
-        np.column_stack(
-            (np.degrees(c.latitude[rows]), np.degrees(c.longitude[rows]), c.action_id[c.session_action[rows]])
-        ),
-        axis=0,
-    )
-    return [(float(lat), float(lon), int(action)) for lat, lon, action in points[:limit]]
+def _firsts(c: Columns, rows: np.ndarray, *, by_place: bool) -> list[MapPoint]:
+    """The first session by start date (then id) of each action, or of each place and action, of these rows; by
+    place, ordered by place; otherwise by start date."""
+    action = c.action_id[c.session_action[rows]]
+    if by_place:
+        lat, lon = np.degrees(c.latitude[rows]), np.degrees(c.longitude[rows])
+        order = np.lexsort((c.session_id[rows], c.start[rows], action, lon, lat))
+        keys = np.column_stack((lat, lon, action))[order]
+    else:
+        lat = lon = np.full(len(rows), np.nan)
+        order = np.lexsort((c.session_id[rows], c.start[rows], action))
+        keys = action[order][:, None]
+    first = np.r_[True, np.any(keys[1:] != keys[:-1], axis=1)] if len(order) else np.zeros(0, dtype=bool)
+    chosen = order[first]
+    if not by_place:
+        chosen = chosen[np.lexsort((action[chosen], c.start[rows][chosen]))]
+    found = []
+    for n in chosen.tolist():
+        row = rows[n]
+        start = int(c.start[row])
+        places = int(c.places_left[row])
+        found.append(
+            MapPoint(
+                float(lat[n]),
+                float(lon[n]),
+                int(action[n]),
+                None if start == NO_DATE_HIGH else date.fromordinal(start),
+                None if places < 0 else places,
+            )
+        )
+    return found
 
 
 def matching_session_ids(query: Query, *, today: date, criteria: tuple[Criterion, ...] = CRITERIA) -> list[int]:

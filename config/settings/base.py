@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
 from django.utils.csp import CSP
 
 from .env import env_bool, env_int, env_list, env_str
@@ -170,7 +171,11 @@ USE_TZ = True
 MEDIA_ROOT = env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media"))  # uploaded files awaiting confirmation
 STATIC_URL = "/static/"
 STATIC_ROOT = env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles"))  # collectstatic writes here
-STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("leaflet", xstatic.pkg.leaflet.BASE_DIR),
+    ("leaflet-markercluster", xstatic.pkg.leaflet_markercluster.BASE_DIR),  # marker clusters, from its XStatic package
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
