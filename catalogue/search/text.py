@@ -24,6 +24,7 @@ WORD = re.compile(r"[a-z0-9]+")
 ROME_CODE = re.compile(r"^[a-n][0-9]{4}$")  # a ROME job code as typed, folded ("m1861")
 # Matches of every word of the query as a whole word rank above matches through a prefix ("git" before "gite").
 WHOLE_WORD_BONUS = 1.0
+SHORT_WORD = 3  # letters: such a word counts as whole only as typed, not through its stem
 # Actions of a ROME code typed in the query rank first.
 ROME_CODE_BONUS = 2.0
 HYPHENATED = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b")
@@ -239,16 +240,20 @@ def _tsquery(alternatives: list[list[str]], *, prefix: bool) -> str:
 def _document_matches(alternatives: list[list[str]], *, using: str) -> dict[int, float]:
     connection = connections[using]
     if connection.vendor == "postgresql":
+        # A short word's stem is shared by unrelated words ("gîtes" stems to "git"): it counts as whole only where
+        # the documents have it as it was typed (a regular expression, on the rows found only).
+        short = [r"\m(" + "|".join(alt for alt in alts) + r")\M" for alts in alternatives if len(alts[0]) <= SHORT_WORD]
         with connection.cursor() as cursor:
             cursor.execute(
                 """
                 SELECT id, ts_rank(search_vector, query)
-                       + CASE WHEN search_vector @@ whole THEN %s ELSE 0 END
+                       + CASE WHEN search_vector @@ whole
+                               AND (search_title || ' ' || search_body) ~ ALL(%s::text[]) THEN %s ELSE 0 END
                 FROM catalogue_action, to_tsquery('french_unaccent', %s) AS query,
                      to_tsquery('french_unaccent', %s) AS whole
                 WHERE is_published AND search_vector @@ query
                 """,
-                [WHOLE_WORD_BONUS, _tsquery(alternatives, prefix=True), _tsquery(alternatives, prefix=False)],
+                [short, WHOLE_WORD_BONUS, _tsquery(alternatives, prefix=True), _tsquery(alternatives, prefix=False)],
             )
             return dict(cursor.fetchall())
     condition = Q()
