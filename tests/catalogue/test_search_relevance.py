@@ -2,11 +2,14 @@
 before prefixes, corrections shown with their accents."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts.groups import ADMINISTRATOR, VIEWER
 from catalogue.models import Action, SearchSynonym
 from catalogue.search.engine import Query, search
 from catalogue.search.text import accented_corrections, forget_synonyms, synonyms_from_rows
+from tests.accounts.factories import UserFactory
 from tests.catalogue.factories import ActionFactory, RomeCodeFactory
 from tests.sessions.factories import TrainingSessionFactory
 
@@ -96,3 +99,21 @@ def test_the_page_shows_corrections_with_accents_and_synonyms(client):
     action("Bureautique", formation__content="Tableur.")
     html = client.get("/formations/", {"q": "excel"}).content.decode()
     assert "« excel » → tableur, bureautique" in html
+
+
+def test_region_administrators_edit_the_synonyms_in_the_admin(client):
+    administrator = UserFactory(region_agent=True, email="admin@region.example.org")
+    administrator.groups.add(Group.objects.get(name=ADMINISTRATOR))
+    viewer = UserFactory(region_agent=True, email="viewer@region.example.org")
+    viewer.groups.add(Group.objects.get(name=VIEWER))
+    client.force_login(viewer)
+    assert client.get("/admin/catalogue/searchsynonym/").status_code == 403
+    client.force_login(administrator)
+    assert client.get("/admin/catalogue/searchsynonym/").status_code == 200
+    response = client.post(
+        "/admin/catalogue/searchsynonym/add/", {"word": "tableau", "equivalents": "tableur\nbureautique"}
+    )
+    assert response.status_code == 302
+    assert SearchSynonym.objects.get(word="tableau").equivalents == "tableur\nbureautique"
+    response = client.post("/admin/catalogue/searchsynonym/add/", {"word": "deux mots", "equivalents": "x"})
+    assert "Le mot tapé est un seul mot, sans espace." in response.content.decode()
