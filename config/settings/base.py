@@ -30,7 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "core.staticfiles.PortalStaticFilesConfig",  # django.contrib.staticfiles, with its ignore list
     "django.contrib.humanize",
     "django_htmx",
     "allauth",
