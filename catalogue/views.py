@@ -144,6 +144,7 @@ def action_detail(request, public_id):
             "can_book": person,
             "mode": "person" if person else "",
             "back_url": back_to_search(request.GET.get("retour", "")),
+            "canonical_url": url,  # without `retour`
         },
     )
 

@@ -100,6 +100,7 @@ def test_result_links_carry_the_search_and_the_detail_page_goes_back_to_it(clien
     assert f'href="{link}"' in html
     detail = client.get(link).content.decode()
     assert f'<a href="{SEARCH}?q=web&amp;axe=hybride">Résultats de votre recherche</a>' in detail
+    assert f'<link rel="canonical" href="http://testserver/formations/{catalogue.public_id}/">' in detail
     plain = client.get(f"/formations/{catalogue.public_id}/").content.decode()
     assert f'<a href="{SEARCH}">Rechercher une formation</a>' in plain
 
