@@ -82,8 +82,8 @@ def search(request):
         "sort_options": sort_options(outcome, form, query),
         "has_errors": bool(form.errors),
         "typed_text": request.GET.get("q", ""),
-        "chips": active_filters(form),
-        "suggestions": suggestions(outcome, form) if outcome.total == 0 else [],
+        "chips": active_filters(form, data=shareable),
+        "suggestions": suggestions(outcome, form, data=shareable) if outcome.total == 0 else [],
         "corrected": accented_corrections(outcome.text, [hit.action_id for hit in outcome.hits]),
         "clear_url": search_url(QueryDict(urlencode({"q": query.q}) if query.q else "")),
     }

@@ -63,10 +63,11 @@ class Chip:
     remove_url: str
 
 
-def active_filters(form, *, criteria: tuple[Criterion, ...] | None = None) -> list[Chip]:
-    """One chip per value chosen and applied, each with the URL of the same search without it."""
+def active_filters(form, *, data: QueryDict | None = None, criteria: tuple[Criterion, ...] | None = None) -> list[Chip]:
+    """One chip per value chosen and applied, each with the URL of the same search without it. `data`: the search's
+    shareable query when it differs from the form's data (a typed place named by its commune)."""
     criteria = form.criteria if criteria is None else criteria
-    data = clean_query(form.data, criteria=criteria)
+    data = clean_query(form.data if data is None else data, criteria=criteria)
     data.pop("page", None)
     form.is_valid()
     chips = []
@@ -111,11 +112,13 @@ class Suggestion:
     url: str
 
 
-def suggestions(outcome, form, *, criteria: tuple[Criterion, ...] | None = None) -> list[Suggestion]:
+def suggestions(
+    outcome, form, *, data: QueryDict | None = None, criteria: tuple[Criterion, ...] | None = None
+) -> list[Suggestion]:
     """When nothing matches: what would give results, from the counts the engine made with each group of criteria
     left out (`Outcome.relaxed`), best first; the widest radius only around a place."""
     criteria = form.criteria if criteria is None else criteria
-    data = clean_query(form.data, criteria=criteria)
+    data = clean_query(form.data if data is None else data, criteria=criteria)
     data.pop("page", None)
     form.is_valid()
     found = []

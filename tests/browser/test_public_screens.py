@@ -91,6 +91,7 @@ def test_search_results_first_and_within_the_screen(live_server, browser, axe_ch
         expect(page.locator("#result-count")).to_have_text(re.compile(r"^2 "), use_inner_text=True)
     page.wait_for_url(re.compile(r"modalite=distance"))
     assert page.url.endswith("/formations/?commune=94028&modalite=distance")  # the live update pushes a clean URL
+    expect(page.locator(".chip--remove")).to_have_count(2)  # the place (sent as typed) and the mode
     context.close()
 
 

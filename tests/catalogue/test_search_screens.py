@@ -85,6 +85,13 @@ def test_active_filters_are_chips_that_remove_one_value(client, catalogue):
     assert f'<a class="chips__clear" href="{SEARCH}?q=web">Effacer tous les filtres</a>' in html
 
 
+def test_a_typed_place_has_its_chip_in_a_live_update(client, catalogue):
+    """The form sends the place as typed (`lieu`); its chip names the commune the search resolved."""
+    html = client.get(SEARCH, {"lieu": "Créteil (94000)", "modalite": "distance"}, **HTMX).content.decode()
+    assert f'<a class="chip chip--remove" href="{SEARCH}?modalite=distance">Autour de Créteil (20 km)<' in html
+    assert f'<a class="chip chip--remove" href="{SEARCH}?commune=94028">À distance<' in html
+
+
 def test_no_chip_without_filter(client, catalogue):
     html = client.get(SEARCH, {"q": "web"}).content.decode()
     assert "chip--remove" not in html
