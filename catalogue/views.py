@@ -197,7 +197,7 @@ def search_map(request):
             "lon": point.longitude,
             "title": title,
             "organism": organism,
-            "next": f"Prochaine session : {long_date_text(point.start)}" if point.start else "Dates à venir",
+            "next": session_start_text(point.start, today=today),
             "places": "" if point.places_left is None else places_text(point.places_left),
             "url": reverse("action_detail", args=[public_id]) + (f"?{back}" if back else ""),
         }
@@ -224,6 +224,15 @@ def search_map(request):
             "home_bounds": json.dumps(home_bounds().as_list()),
         },
     )
+
+
+def session_start_text(start, *, today) -> str:
+    """ "Prochaine session : 4 décembre 2026", "Session en cours depuis le 1er octobre 2026" (rolling entry)."""
+    if start is None:
+        return "Dates à venir"
+    if start < today:
+        return f"Session en cours depuis le {long_date_text(start)}"
+    return f"Prochaine session : {long_date_text(start)}"
 
 
 def places_text(places_left: int) -> str:

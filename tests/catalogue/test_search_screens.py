@@ -13,6 +13,7 @@ from django.utils import timezone
 from catalogue.choices import Level, level_menu
 from catalogue.search.engine import Query, map_content, search
 from catalogue.search.shareable import back_to_search, clean_query
+from catalogue.views import session_start_text
 from organisms.backoffice.offer_forms import FormationForm
 from tests.catalogue.factories import ActionFactory, CommuneFactory, TrainingPlaceFactory
 from tests.sessions.factories import TrainingSessionFactory
@@ -213,3 +214,10 @@ def test_the_level_menu_lists_current_levels_first_and_former_ones_apart():
     assert Level.LEGACY_V.value in [value for value, _ in menu[3][1]]
     html = str(FormationForm()["entry_level"])
     assert html.index('<optgroup label="Niveaux européens') < html.index('<optgroup label="Anciens niveaux')
+
+
+def test_the_map_says_when_a_session_already_started():
+    today = date(2026, 11, 30)
+    assert session_start_text(date(2026, 12, 1), today=today) == "Prochaine session : 1er décembre 2026"
+    assert session_start_text(date(2026, 10, 1), today=today) == "Session en cours depuis le 1er octobre 2026"
+    assert session_start_text(None, today=today) == "Dates à venir"
