@@ -11,11 +11,16 @@ VIEW = ("catalogue", "programme", "view_region_dashboard", "Voir le tableau de b
 DECIDE_LABEL = ("catalogue", "programme", "decide_label", "Décider des labels")
 MANAGE_PROGRAMME = ("catalogue", "programme", "manage_programme", "Créer et modifier les programmes")
 DECIDE_ORGANISM = ("organisms", "organism", "decide_organism", "Valider, refuser, suspendre et rétablir les organismes")
+# The search's synonyms, edited in the admin (Django's own permissions of the model).
+SYNONYMS = [
+    ("catalogue", "searchsynonym", f"{verb}_searchsynonym", f"Can {verb} synonyme de recherche")
+    for verb in ("view", "add", "change", "delete")
+]
 
 REGION_GROUPS = {
     VIEWER: [VIEW],
     LABELLER: [VIEW, DECIDE_LABEL],
-    ADMINISTRATOR: [VIEW, DECIDE_LABEL, MANAGE_PROGRAMME, DECIDE_ORGANISM],
+    ADMINISTRATOR: [VIEW, DECIDE_LABEL, MANAGE_PROGRAMME, DECIDE_ORGANISM, *SYNONYMS],
 }
 
 

@@ -14,6 +14,7 @@ from .models import (
     Programme,
     Region,
     RomeCode,
+    SearchSynonym,
     TrainingPlace,
 )
 from .search.text import simplify
@@ -170,3 +171,12 @@ class ActionLabelAdmin(AuditedModelAdmin):
     search_fields = ["action__public_id", "action__formation__title", "action__formation__organism__usual_name"]
     list_select_related = ["action__formation", "programme"]
     autocomplete_fields = ["action", "decided_by"]
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(AuditedModelAdmin):
+    """The synonyms of the public search, edited by the Region's administrators (group « Région : administration »);
+    a change reaches every web process within `SEARCH_SYNONYMS_SECONDS` (catalogue.search.text)."""
+
+    list_display = ["word", "equivalents", "updated_at"]
+    search_fields = ["word", "equivalents"]

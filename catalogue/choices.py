@@ -103,6 +103,18 @@ class Level(models.IntegerChoices):
     EU_8 = 18, "Niveau 8 : doctorat"
 
 
+def level_menu() -> list:
+    """The level menu: unknown and no level first, the current European levels, then the former ones apart."""
+    european = [(level.value, level.label) for level in Level if level >= Level.EU_1]
+    former = [(level.value, level.label) for level in Level if Level.LEGACY_VI <= level <= Level.LEGACY_I]
+    return [
+        (Level.UNKNOWN.value, Level.UNKNOWN.label),
+        (Level.NONE.value, Level.NONE.label),
+        ("Niveaux européens (cadre national des certifications)", european),
+        ("Anciens niveaux (nomenclature de 1969)", former),
+    ]
+
+
 class RecruitmentState(models.IntegerChoices):
     """LHÉO `etat-recrutement`."""
 

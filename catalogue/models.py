@@ -355,6 +355,22 @@ class Action(models.Model):
     def __str__(self):
         return f"{self.formation.title} ({self.public_id})"
 
+    @property
+    def mode_said_by_axis(self) -> bool:
+        """Whether its axis already says how it is taught ("100 % à distance" is "Entièrement à distance"; a
+        blended-learning axis, "Mixte"): then one badge says it."""
+        implied = {
+            Axis.REMOTE: TeachingMode.REMOTE,
+            Axis.PRO_ENGLISH: TeachingMode.REMOTE,
+            Axis.BLENDED: TeachingMode.BLENDED,
+        }
+        return implied.get(self.axis) == self.teaching_mode
+
+    @property
+    def shown_hours_centre(self) -> int | None:
+        """Its hours in a centre, unless it is taught entirely at a distance (feeds send them anyway)."""
+        return None if self.teaching_mode == TeachingMode.REMOTE else self.hours_centre
+
 
 class ActionAudience(models.Model):
     """A target audience of an action: LHÉO `code-public-vise` or the portal's NEET / QPV / ZRR."""
@@ -561,6 +577,39 @@ class SearchWord(models.Model):
     class Meta:
         verbose_name = "mot du lexique de recherche"
         verbose_name_plural = "lexique de recherche"
+
+    def __str__(self):
+        return self.word
+
+
+class SearchSynonym(models.Model):
+    """An everyday word for a skill and the words trainings use for it ("excel" -> "tableur", "bureautique"):
+    a query word finds what its equivalents find (catalogue.search.text). Region staff edit the list."""
+
+    word = models.CharField(
+        "mot tapé",
+        max_length=60,
+        unique=True,
+        help_text="Un seul mot, par exemple « excel ». Accents et majuscules sont ignorés.",
+    )
+    equivalents = models.TextField(
+        "équivalents",
+        help_text="Un mot ou une expression par ligne, tels qu'ils figurent dans les formations, par exemple"
+        " « tableur » et « bureautique ».",
+    )
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "synonyme de recherche"
+        verbose_name_plural = "synonymes de recherche"
+        ordering = ["word"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(word__regex=r"^[^\s]+$"),
+                name="searchsynonym_word_is_one_word",
+                violation_error_message="Le mot tapé est un seul mot, sans espace.",
+            ),
+        ]
 
     def __str__(self):
         return self.word

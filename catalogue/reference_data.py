@@ -30,8 +30,13 @@ ARTICLE_BY_TNCC = {"2": "Le ", "3": "La ", "4": "Les ", "5": "L'", "6": "Aux ", 
 
 
 def official_name(row: dict) -> str:
-    """The commune's official name, its article included ("Le Vaudoué", not "Vaudoué")."""
-    return ARTICLE_BY_TNCC.get(row.get("type_nom", ""), "") + row["nom"]
+    """The commune's official name, its article included ("Le Vaudoué", not "Vaudoué"), an arrondissement written
+    as French typography wants it ("Paris 4e arrondissement", where INSEE capitalises "Arrondissement")."""
+    return ARTICLE_BY_TNCC.get(row.get("type_nom", ""), "") + lower_arrondissement(row["nom"])
+
+
+def lower_arrondissement(name: str) -> str:
+    return name.replace(" Arrondissement", " arrondissement")
 
 
 @dataclass(frozen=True)

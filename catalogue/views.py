@@ -1,6 +1,7 @@
 import json
+from urllib.parse import urlencode
 
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -8,6 +9,8 @@ from django.views.decorators.http import require_safe
 
 from candidatures.models import Booking, InformationMeeting
 from candidatures.services import next_meetings
+from core.french import counted
+from core.templatetags.french import long_date_text
 from shortlists.keep import keep_state
 
 from .detail import json_ld, listed_sessions, session_lines, utc_now
@@ -16,11 +19,13 @@ from .forms import SearchForm, commune_label, suggest_communes
 from .ical import session_calendar
 from .models import Action, ActionLabel
 from .places import home_bounds
-from .search.engine import map_points
+from .search.engine import map_content
 from .search.engine import search as run_search
 from .search.facets import facet_groups, radius_options, sort_options
 from .search.index import reading
 from .search.results import page_cards
+from .search.shareable import active_filters, back_to_search, clean_query, same_query, search_url, suggestions
+from .search.text import accented_corrections
 
 
 @require_safe
@@ -33,16 +38,16 @@ def accessibility_statement(request):
     return render(request, "catalogue/accessibility.html")
 
 
-def canonical_query(request, form) -> str | None:
-    """The shareable URL's query when a typed place was resolved: `commune` (INSEE code) instead of `lieu`."""
-    commune = form.commune_choice.commune
-    if not request.GET.get("lieu") or commune is None or "lieu" in form.errors:
-        return None
+def shareable_query(request, form) -> QueryDict:
+    """The search's shareable query: what was chosen only (catalogue.search.shareable), and a typed place that was
+    resolved named by its commune's INSEE code (`commune` instead of `lieu`)."""
     query = request.GET.copy()
-    query.pop("lieu", None)
-    query.pop("page", None)
-    query["commune"] = commune.code
-    return query.urlencode()
+    commune = form.commune_choice.commune
+    if query.get("lieu") and commune is not None and "lieu" not in form.errors:
+        query.pop("lieu", None)
+        query.pop("page", None)
+        query["commune"] = commune.code
+    return clean_query(query)
 
 
 @require_safe
@@ -52,14 +57,17 @@ def search(request):
     with reading(today) as index:
         form = SearchForm(request.GET, columns=index)
         query = form.to_query()
-        canonical = canonical_query(request, form)
-        if canonical is not None and not request.htmx:
-            return HttpResponseRedirect(f"{reverse('search')}?{canonical}")
+        shareable = shareable_query(request, form)
+        if not request.htmx and not same_query(request.GET, shareable):
+            # A form sent without JavaScript, a typed place, or a hand-made URL: to its clean address.
+            return HttpResponseRedirect(search_url(shareable))
         outcome = run_search(query, today=today)
     commune = form.commune_choice.commune
     cards = page_cards(outcome, today=today)
     # Beside each cached card, what it may not hold: the next meeting (changes apart from the index) and the
     # person's own buttons (favourite, shortlist).
+    back = urlencode({"retour": shareable.urlencode()}) if shareable else ""
+    cards = [card.with_back(back) for card in cards]
     action_ids = [card.action_id for card in cards]
     meetings = next_meetings(action_ids, now=timezone.now())
     context = {
@@ -75,10 +83,14 @@ def search(request):
         "sort_options": sort_options(outcome, form, query),
         "has_errors": bool(form.errors),
         "typed_text": request.GET.get("q", ""),
+        "chips": active_filters(form, data=shareable),
+        "suggestions": suggestions(outcome, form, data=shareable) if outcome.total == 0 else [],
+        "corrected": accented_corrections(outcome.text, [hit.action_id for hit in outcome.hits]),
+        "clear_url": search_url(QueryDict(urlencode({"q": query.q}) if query.q else "")),
     }
     response = render(request, "catalogue/search.html", context)
-    if canonical is not None:
-        response["HX-Push-Url"] = f"{reverse('search')}?{canonical}"
+    if request.htmx:
+        response["HX-Push-Url"] = search_url(shareable)  # the address bar shows the clean URL
     return response
 
 
@@ -132,6 +144,8 @@ def action_detail(request, public_id):
             "booked_ids": booked,
             "can_book": person,
             "mode": "person" if person else "",
+            "back_url": back_to_search(request.GET.get("retour", "")),
+            "canonical_url": url,  # without `retour`
         },
     )
 
@@ -160,36 +174,73 @@ def session_ical(request, public_id, session_id):
 
 @require_safe
 def search_map(request):
-    """The results on a map; the list stays the primary, accessible view."""
+    """The results on a map, the trainings at a distance listed beside it; the list of results stays the primary,
+    accessible view."""
     today = timezone.localdate()
     with reading(today) as index:
         form = SearchForm(request.GET, columns=index)
         query = form.to_query()
-        points = map_points(query, today=today)
-    titles = dict(
-        Action.objects.filter(pk__in={action for _, _, action in points}).values_list("pk", "formation__title")
-    )
-    public_ids = dict(Action.objects.filter(pk__in={action for _, _, action in points}).values_list("pk", "public_id"))
-    markers = [
-        {
-            "lat": lat,
-            "lon": lon,
-            "title": titles.get(action, ""),
-            "url": reverse("action_detail", args=[public_ids[action]]),
+        content = map_content(query, today=today)
+    shareable = shareable_query(request, form)
+    back = urlencode({"retour": shareable.urlencode()}) if shareable else ""
+    ids = {point.action_id for point in content.points} | {point.action_id for point in content.remote}
+    actions = {
+        pk: (public_id, title, organism)
+        for pk, public_id, title, organism in Action.objects.filter(pk__in=ids).values_list(
+            "pk", "public_id", "formation__title", "formation__organism__usual_name"
+        )
+    }
+
+    def described(point) -> dict:
+        public_id, title, organism = actions[point.action_id]
+        return {
+            "lat": point.latitude,
+            "lon": point.longitude,
+            "title": title,
+            "organism": organism,
+            "next": session_start_text(point.start, today=today),
+            "places": "" if point.places_left is None else places_text(point.places_left),
+            "url": reverse("action_detail", args=[public_id]) + (f"?{back}" if back else ""),
         }
-        for lat, lon, action in points
-        if action in public_ids
-    ]
+
+    markers = [described(point) for point in content.points if point.action_id in actions]
+    remote = [described(point) for point in content.remote if point.action_id in actions]
+    commune = form.commune_choice.commune
+    centre = (
+        {"lat": commune.latitude, "lon": commune.longitude, "radius_km": query.radius_km, "label": commune.name}
+        if commune is not None and "commune" not in form.errors
+        else None
+    )
     return render(
         request,
         "catalogue/search_map.html",
         {
             "form": form,
             "markers": markers,
-            "list_query": request.GET.urlencode(),
+            "places_count": len({(m["lat"], m["lon"]) for m in markers}),
+            "remote": remote,
+            "remote_total": content.remote_total,
+            "centre": centre,
+            "list_url": search_url(shareable),
             "home_bounds": json.dumps(home_bounds().as_list()),
         },
     )
+
+
+def session_start_text(start, *, today) -> str:
+    """ "Prochaine session : 4 décembre 2026", "Session en cours depuis le 1er octobre 2026" (rolling entry)."""
+    if start is None:
+        return "Dates à venir"
+    if start < today:
+        return f"Session en cours depuis le {long_date_text(start)}"
+    return f"Prochaine session : {long_date_text(start)}"
+
+
+def places_text(places_left: int) -> str:
+    """ "Complet", "1 place restante", "3 places restantes"."""
+    if places_left == 0:
+        return "Complet"
+    return counted(places_left, "place restante", "places restantes")
 
 
 def action_url(action) -> str:

@@ -95,6 +95,18 @@ def _always(query: Query) -> bool:
     return True
 
 
+def _empty(value: str, data) -> bool:
+    return value == ""
+
+
+def _has_place(data) -> bool:
+    return bool(data.get("commune", "").strip() or data.get("lieu", "").strip())
+
+
+def _default_sort(data) -> str:
+    return "pertinence" if data.get("q", "").strip() else "date"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Criterion:
     """One GET parameter of the search: its form field, its place on the page, its API parameter, and for a filter
@@ -125,6 +137,9 @@ class Criterion:
     mask: Callable[[Columns, Any, Context], np.ndarray] | None = None  # rows satisfying the chosen value(s)
     group: str = ""  # criteria of one group are combined and left out together for facet counts (default: name)
     applies: Callable[[Query], bool] = _always  # whether the query allows this criterion at all
+    # Whether a value of the GET data is left out of the shareable URL (catalogue.search.shareable): empty, or what
+    # the search does anyway (a default), or meaningless with the rest of the data (a radius without a place).
+    omit: Callable[[str, Any], bool] = _empty
     facet_key: str = ""  # key of its counts in Outcome.facets (default: name)
     # The values that get a count (default: every choice).
     counted_values: Callable[[Columns], set[str]] | None = None
@@ -361,6 +376,7 @@ CRITERIA: tuple[Criterion, ...] = (
         label="Commune",
         role=Role.ORIGIN,
         attr="origin",
+        group="lieu",  # with the radius: a suggestion leaves both out
         max_length=5,
         pattern=INSEE_CODE,
         from_form=lambda form: (
@@ -381,6 +397,7 @@ CRITERIA: tuple[Criterion, ...] = (
         over=Over.SESSIONS,
         group="lieu",
         applies=lambda query: query.origin is not None,
+        omit=lambda value, data: value in ("", str(DEFAULT_RADIUS)) or not _has_place(data),
         mask=lambda c, km, ctx: c.remote | (ctx.distance <= km),  # remote sessions are never too far
     ),
     Criterion(
@@ -570,7 +587,16 @@ CRITERIA: tuple[Criterion, ...] = (
         panel=PERIOD,
         api="Aussi les formations sans date.",
     ),
-    Criterion(name="tri", kind=Kind.SINGLE, label="Trier par", role=Role.SORT, attr="sort", choices=SORTS, api="Tri."),
+    Criterion(
+        name="tri",
+        kind=Kind.SINGLE,
+        label="Trier par",
+        role=Role.SORT,
+        attr="sort",
+        choices=SORTS,
+        api="Tri.",
+        omit=lambda value, data: value in ("", _default_sort(data)),
+    ),
     Criterion(
         name="page",
         kind=Kind.INTEGER,
@@ -581,6 +607,7 @@ CRITERIA: tuple[Criterion, ...] = (
         max_value=MAX_PAGE,
         messages={"min_value": "Page inexistante.", "max_value": "Page inexistante."},
         api="Page (à partir de 1).",
+        omit=lambda value, data: value in ("", "1"),
     ),
 )
 

@@ -19,7 +19,7 @@ from .index import (
     reading,
     registration_open_sessions,
 )
-from .text import TextMatches, query_words, text_matches
+from .text import TextMatches, current_synonyms, query_words, text_matches
 
 PAGE_SIZE = 20
 
@@ -74,6 +74,9 @@ class Outcome:
     undated_total: int  # results when undated sessions are included
     text: TextMatches | None
     session_distances: dict[int, float]
+    # When nothing matches: the results with each group of criteria left out (by mask group), and around a place
+    # with the widest radius ("rayon"), so that the page can say what would give results.
+    relaxed: dict[str, int] = field(default_factory=dict)
 
 
 _text_cache: OrderedDict[tuple, TextMatches | None] = OrderedDict()
@@ -86,12 +89,13 @@ def cached_text_matches(c: Columns, q: str) -> TextMatches | None:
     filter change, and any change to an action gives the index a new text generation, so a cached answer is never
     stale. The generation is the process's own, so the answers are not shared through the cache between processes
     (session edits, most writes, keep them valid; ADR 0011)."""
-    key = (c.alias, c.text_generation, tuple(query_words(q)))
+    synonyms = current_synonyms(using=c.alias)
+    key = (c.alias, c.text_generation, tuple(query_words(q)), synonyms.token)
     with _text_cache_lock:
         if key in _text_cache:
             _text_cache.move_to_end(key)
             return _text_cache[key]
-    matches = text_matches(q, using=c.alias)
+    matches = text_matches(q, using=c.alias, synonyms=synonyms)
     with _text_cache_lock:
         _text_cache[key] = matches
         while len(_text_cache) > TEXT_CACHE_SIZE:
@@ -201,26 +205,77 @@ def _select(c: Columns, query: Query, *, today: date, criteria: tuple[Criterion,
     )
 
 
+@dataclass(frozen=True)
+class MapPoint:
+    """A place where an action has matching sessions: the next of them (its start, its places left)."""
+
+    latitude: float
+    longitude: float
+    action_id: int
+    start: date | None
+    places_left: int | None  # None when unknown
+
+
+@dataclass(frozen=True)
+class MapContent:
+    points: list[MapPoint]  # one per place and action, at most `limit`
+    remote: list[MapPoint]  # the matching actions taught at a distance (no place), by next start, at most `limit`
+    remote_total: int
+
+
+def map_content(
+    query: Query, *, today: date, limit: int = 2000, remote_limit: int = 100, criteria: tuple[Criterion, ...] = CRITERIA
+) -> MapContent:
+    """The map of a search: the places of its matching on-site sessions, and the actions it finds at a distance,
+    each with its next matching session, read from the index alone."""
+    with reading(today) as c:
+        sel = _select(c, query, today=today, criteria=criteria)
+        sessions = sel.sessions_except(None) & sel.actions_except(None)[c.session_action]
+        on_site = sessions & ~c.remote & ~np.isnan(c.latitude)
+        points = _firsts(c, np.flatnonzero(on_site), by_place=True)
+        remote = _firsts(c, np.flatnonzero(sessions & c.remote), by_place=False)
+        return MapContent(points[:limit], remote[:remote_limit], len(remote))
+
+
 def map_points(
     query: Query, *, today: date, limit: int = 2000, criteria: tuple[Criterion, ...] = CRITERIA
 ) -> list[tuple[float, float, int]]:
     """(latitude, longitude, action id) of the on-site places of matching sessions, one per place and action."""
-    with reading(today) as c:
-        sel = _select(c, query, today=today, criteria=criteria)
-        return _map_points(sel, c, limit)
+    content = map_content(query, today=today, limit=limit, remote_limit=0, criteria=criteria)
+    return [(point.latitude, point.longitude, point.action_id) for point in content.points]
 
 
-def _map_points(sel: Selection, c: Columns, limit: int) -> list[tuple[float, float, int]]:
-    sessions = sel.sessions_except(None)
-    sessions &= sel.actions_except(None)[c.session_action] & ~c.remote & ~np.isnan(c.latitude)
-    rows = np.flatnonzero(sessions)
-    points = np.unique(
-        np.column_stack(
-            (np.degrees(c.latitude[rows]), np.degrees(c.longitude[rows]), c.action_id[c.session_action[rows]])
-        ),
-        axis=0,
-    )
-    return [(float(lat), float(lon), int(action)) for lat, lon, action in points[:limit]]
+def _firsts(c: Columns, rows: np.ndarray, *, by_place: bool) -> list[MapPoint]:
+    """The first session by start date (then id) of each action, or of each place and action, of these rows; by
+    place, ordered by place; otherwise by start date."""
+    action = c.action_id[c.session_action[rows]]
+    if by_place:
+        lat, lon = np.degrees(c.latitude[rows]), np.degrees(c.longitude[rows])
+        order = np.lexsort((c.session_id[rows], c.start[rows], action, lon, lat))
+        keys = np.column_stack((lat, lon, action))[order]
+    else:
+        lat = lon = np.full(len(rows), np.nan)
+        order = np.lexsort((c.session_id[rows], c.start[rows], action))
+        keys = action[order][:, None]
+    first = np.r_[True, np.any(keys[1:] != keys[:-1], axis=1)] if len(order) else np.zeros(0, dtype=bool)
+    chosen = order[first]
+    if not by_place:
+        chosen = chosen[np.lexsort((action[chosen], c.start[rows][chosen]))]
+    found = []
+    for n in chosen.tolist():
+        row = rows[n]
+        start = int(c.start[row])
+        places = int(c.places_left[row])
+        found.append(
+            MapPoint(
+                float(lat[n]),
+                float(lon[n]),
+                int(action[n]),
+                None if start == NO_DATE_HIGH else date.fromordinal(start),
+                None if places < 0 else places,
+            )
+        )
+    return found
 
 
 def matching_session_ids(query: Query, *, today: date, criteria: tuple[Criterion, ...] = CRITERIA) -> list[int]:
@@ -303,7 +358,24 @@ def _search(c: Columns, query: Query, *, today: date, sessions_per_hit: int, cri
                 confirmed=c.confirmed[mine].tolist(),
             )
         )
-    return Outcome(total, page, pages, sort, hits, facets, undated_total, text, session_distances)
+    relaxed = _relaxed(sel) if total == 0 else {}
+    return Outcome(total, page, pages, sort, hits, facets, undated_total, text, session_distances, relaxed)
+
+
+WIDEST_RADIUS = 50
+
+
+def _relaxed(sel: Selection) -> dict[str, int]:
+    """The results with each group of criteria left out in turn, and with the widest radius around a place: a few
+    vectorised passes over the index, done only when nothing matches."""
+    c = sel.c
+    counts = {}
+    for group in dict.fromkeys([*sel.session_masks, *sel.action_masks]):
+        counts[group] = int((any_per_action(c, sel.sessions_except(group)) & sel.actions_except(group)).sum())
+    if sel.distance is not None and sel.query.radius_km < WIDEST_RADIUS:
+        wider = sel.sessions_except("lieu") & (c.remote | (sel.distance <= WIDEST_RADIUS))
+        counts["rayon"] = int((any_per_action(c, wider) & sel.actions_except(None)).sum())
+    return counts
 
 
 def _first_by_date(start: np.ndarray, action_id: np.ndarray, wanted: int) -> np.ndarray:

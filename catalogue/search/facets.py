@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from .criteria import DISTANCE_SORT, Criterion, Kind, Panel, Role
-from .engine import Outcome, Query
+from .engine import Outcome, Query, effective_sort
 from .results import Rendered
 
 GROUP_TEMPLATE = "components/facet_group.html"
@@ -86,6 +86,10 @@ def radius_options(outcome: Outcome, form, query: Query) -> list[Option]:
 def sort_options(outcome: Outcome, form, query: Query) -> list[Option]:
     """The sort select; distance only around a commune."""
     options = _select_options(form, "tri", outcome, selected=outcome.sort)
+    default = effective_sort(Query(q=query.q))
+    for option in options:
+        if option.value == default:
+            option.value = ""  # the default is sent empty: typing text later sorts by relevance, unless chosen
     return [option for option in options if option.value != DISTANCE_SORT or query.origin is not None]
 
 

@@ -10,14 +10,16 @@ whatever their number, rendered and kept. The card holds nothing that depends on
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from catalogue.models import Action, ActionLabel
 from sessions.models import TrainingSession
@@ -61,6 +63,15 @@ class Card:
     public_id: str
     html: SafeString
     title: str = ""  # the formation's title, for the buttons beside the card
+
+    def with_back(self, back: str) -> "Card":
+        """The card whose title link carries the search it was found by (`retour=...`, already URL-encoded), for
+        the detail page's way back; the cached card itself holds no search."""
+        if not back:
+            return self
+        url = reverse("action_detail", args=[self.public_id])
+        html = self.html.replace(f'href="{url}"', f'href="{url}?{escape(back)}"', 1)
+        return replace(self, html=mark_safe(html))
 
     def action_ref(self) -> SimpleNamespace:
         """What the buttons beside the card read of its action (pk, public id, formation title), without a query."""

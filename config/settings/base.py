@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
 from django.utils.csp import CSP
 
 from .env import env_bool, env_int, env_list, env_str
@@ -29,7 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "core.staticfiles.PortalStaticFilesConfig",  # django.contrib.staticfiles, with its ignore list
     "django.contrib.humanize",
     "django_htmx",
     "allauth",
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "config.context_processors.portal",
             ],
+            "builtins": ["core.templatetags.french"],  # long_date ("1er décembre 2026"), pluriel ("0 place")
         },
     },
 ]
@@ -123,6 +125,7 @@ DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
 SEARCH_INDEX_DIR = env_str("SEARCH_INDEX_DIR", str(BASE_DIR / "var" / "search-index"))
 # Search result cards kept rendered in each process (catalogue/search/results.py), about 3 kB each.
 SEARCH_CARD_CACHE_SIZE = env_int("SEARCH_CARD_CACHE_SIZE", 5000)
+SEARCH_SYNONYMS_SECONDS = env_int("SEARCH_SYNONYMS_SECONDS", 60)  # each process reads the search's synonyms so often
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -170,7 +173,11 @@ USE_TZ = True
 MEDIA_ROOT = env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media"))  # uploaded files awaiting confirmation
 STATIC_URL = "/static/"
 STATIC_ROOT = env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles"))  # collectstatic writes here
-STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("leaflet", xstatic.pkg.leaflet.BASE_DIR),
+    ("leaflet-markercluster", xstatic.pkg.leaflet_markercluster.BASE_DIR),  # marker clusters, from its XStatic package
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -4,7 +4,7 @@ import re
 
 from django import forms
 
-from catalogue.choices import Audience, Axis, Funder, TeachingMode
+from catalogue.choices import Audience, Axis, Funder, TeachingMode, level_menu
 from catalogue.forms import resolve_commune
 from catalogue.models import Action, Formation, Programme, RomeCode, TrainingPlace
 from core.french import counted
@@ -29,6 +29,8 @@ class FormationForm(forms.ModelForm):
         if self.instance.pk and not self.is_bound:
             self.initial["rome"] = " ".join(self.instance.rome_codes.values_list("code", flat=True))
         self.fields["expected_results"].widget.attrs["rows"] = 3
+        for name in ("entry_level", "exit_level"):
+            self.fields[name].choices = level_menu()  # current European levels first, the former ones apart
 
     def clean_rome(self):
         codes = [code.upper() for code in re.split(r"[\s,;]+", self.cleaned_data["rome"]) if code]

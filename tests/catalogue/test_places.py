@@ -27,7 +27,7 @@ def test_suggestions_cover_france_with_the_home_region_first(france, django_asse
     saint_denis = suggest_communes("saint-denis")
     assert saint_denis[0] == "Saint-Denis (93200)"  # the home region's, before La Réunion's (more populated)
     assert "Saint-Denis (97400)" in saint_denis
-    assert suggest_communes("lyon 3")[0].startswith("Lyon 3e Arrondissement (69003)")
+    assert suggest_communes("lyon 3")[0].startswith("Lyon 3e arrondissement (69003)")
     assert suggest_communes("2930")[:1] and all("(2930" in s for s in suggest_communes("2930"))
     assert suggest_communes("'--") == []
 
