@@ -8,10 +8,11 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core import mail
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from lxml import html
 
 from catalogue.choices import Funder, Level, RecruitmentState, TeachingMode
+from core.templatetags.french import long_date_text
 from shortlists.models import Favourite, SavedSearch, Shortlist, ShortlistItem
 from shortlists.services import item_note, share_revoke, share_start, share_token, shortlist_add
 from tests.accounts.factories import UserFactory
@@ -38,7 +39,7 @@ def day(value, fmt="j F Y") -> str:
     """A date or a time as the templates write it (in the portal's time zone)."""
     if isinstance(value, datetime):
         value = timezone.localtime(value)
-    return dateformat.format(value, fmt)
+    return long_date_text(value, fmt)
 
 
 def card_of(doc, action):
@@ -153,10 +154,10 @@ def test_compare_two_to_four_trainings(client):
     span = "{} → {}"
     assert rows == {
         "Prochaines dates": [
-            span.format(day(dated.start_date, "j M Y"), day(dated.end_date, "j M Y")),
-            span.format(day(full.start_date, "j M Y"), day(full.end_date, "j M Y"))
+            span.format(day(dated.start_date), day(dated.end_date)),
+            span.format(day(full.start_date), day(full.end_date))
             + " "
-            + span.format(day(closed.start_date, "j M Y"), day(closed.end_date, "j M Y")),
+            + span.format(day(closed.start_date), day(closed.end_date)),
         ],
         "Durée et rythme": [
             "400 heures, dont 70 en entreprise environ 31 h par semaine",
