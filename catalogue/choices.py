@@ -56,6 +56,15 @@ class Audience(models.TextChoices):
         return {cls.NEET.value, cls.QPV.value, cls.ZRR.value}
 
 
+class Pay(models.TextChoices):
+    """Whether a trainee may be paid during the training (LHÉO has no element for it: the portal's extra
+    `remuneration`, docs/lheo-mapping.md). Unknown unless the organisation says."""
+
+    UNKNOWN = "", "Non précisée"
+    PAID = "oui", "Rémunération possible pendant la formation"
+    UNPAID = "non", "Pas de rémunération pendant la formation"
+
+
 class Funder(models.TextChoices):
     """LHÉO `code-financeur`."""
 

@@ -10,7 +10,7 @@ from organisms.models import Organism
 from organisms.validators import validate_siret
 
 from . import rules
-from .choices import Audience, Axis, EnglishSector, Funder, Level, RemoteKind, TeachingMode
+from .choices import Audience, Axis, EnglishSector, Funder, Level, Pay, RemoteKind, TeachingMode
 from .rules import EVALUATED_STATES, active_label_q
 
 PUBLIC_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -291,6 +291,14 @@ class Action(models.Model):
     )
     free_for_jobseekers = models.BooleanField("gratuite pour les demandeurs d'emploi", default=False)
     cpf_eligible = models.BooleanField("éligible au compte personnel de formation (CPF)", default=False)
+    pay = models.CharField(
+        "rémunération pendant la formation",
+        max_length=3,
+        choices=Pay.choices,
+        blank=True,
+        default=Pay.UNKNOWN,
+        help_text="Les stagiaires peuvent-ils être rémunérés pendant la formation (par la Région, France Travail…) ?",
+    )
     disabled_access = models.BooleanField("accessible aux personnes en situation de handicap", default=False)
     accessibility_details = models.TextField("précisions sur l'accessibilité", blank=True)
     # Search documents, accent-folded and lower-case (catalogue.search.text): title and job titles, then the rest.

@@ -256,6 +256,8 @@ def action_xml(action: Action, formation: Formation, scope: ExportScope, report:
     extras.extend(extra("public-portail", code) for code in portal_audiences)
     extras.append(extra("gratuit-demandeurs-emploi", 1 if action.free_for_jobseekers else 0))
     extras.append(extra("eligible-cpf", 1 if action.cpf_eligible else 0))
+    if action.pay:
+        extras.append(extra("remuneration", action.pay))
     if action.accessibility_details and not action.disabled_access:
         extras.append(extra("precisions-accessibilite", action.accessibility_details))
     for label in action.labels.all():

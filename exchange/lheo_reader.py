@@ -24,7 +24,17 @@ from django.core.validators import EmailValidator
 from django.utils import timezone
 from lxml import etree
 
-from catalogue.choices import Audience, Axis, EnglishSector, Funder, Level, RecruitmentState, RemoteKind, TeachingMode
+from catalogue.choices import (
+    Audience,
+    Axis,
+    EnglishSector,
+    Funder,
+    Level,
+    Pay,
+    RecruitmentState,
+    RemoteKind,
+    TeachingMode,
+)
 from catalogue.models import Commune, RomeCode
 from catalogue.rules import free_for_jobseekers_from_lheo
 from catalogue.search.text import simplify
@@ -48,6 +58,7 @@ LEVELS = frozenset(str(v) for v in Level.values)
 AUDIENCES = frozenset(Audience.values)
 FUNDERS = frozenset(Funder.values)
 AXES = frozenset(Axis.values)
+PAY = frozenset(Pay.values) - {""}
 REMOTE_KINDS = frozenset(["", *RemoteKind.values])
 ENGLISH_SECTORS = frozenset(["", *EnglishSector.values])
 EMAIL = EmailValidator()
@@ -735,6 +746,7 @@ class Reader:
                 costs_covered=values["costs_covered"] == "1", funder_codes=list(funders)
             ),
             "cpf_eligible": cpf or first_extra(extras, "eligible-cpf") == "1",
+            "pay": pay if (pay := first_extra(extras, "remuneration", "")) in PAY else "",
             "disabled_access": bool(accessibility),
             "accessibility_details": (
                 ("" if accessibility == "Accessible aux personnes en situation de handicap" else accessibility)

@@ -79,6 +79,7 @@ class ActionForm(forms.ModelForm):
             "price",
             "free_for_jobseekers",
             "cpf_eligible",
+            "pay",
             "disabled_access",
             "accessibility_details",
             "trainer_siret",

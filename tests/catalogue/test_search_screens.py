@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.template import Context, Template
 from django.utils import timezone
 
-from catalogue.choices import Level, level_menu
+from catalogue.choices import Level, Pay, level_menu
 from catalogue.search.engine import Query, map_content, search
 from catalogue.search.shareable import back_to_search, clean_query
 from catalogue.views import session_start_text
@@ -186,6 +186,15 @@ def test_one_badge_per_fact_and_no_hours_in_a_centre_for_a_remote_training(clien
     assert "Éligible au CPF" in badges
     assert "546 heures" in html and "en centre" not in html
     assert "L'organisme ne l'a pas indiquée" in html and "Non précisée" not in html
+
+
+def test_pay_during_training_is_shown_when_the_organisation_says_it(client):
+    said, unsaid = ActionFactory(pay=Pay.PAID), ActionFactory()
+    for action in (said, unsaid):
+        TrainingSessionFactory(action=action)
+    html = client.get(f"/formations/{said.public_id}/").content.decode()
+    assert "<dt>Rémunération</dt><dd>Rémunération possible pendant la formation</dd>" in html
+    assert "<dt>Rémunération</dt>" not in client.get(f"/formations/{unsaid.public_id}/").content.decode()
 
 
 # Wording -----------------------------------------------------------------------------------------------------------

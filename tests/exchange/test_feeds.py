@@ -13,6 +13,7 @@ from django.utils import timezone
 from catalogue.models import Action, Formation, TrainingPlace
 from catalogue.search.engine import Query, search
 from core.models import AuditEntry
+from exchange.lheo_export import ExportScope, export_lheo
 from exchange.lheo_import import FEED_POLICY, ORGANISATION_POLICY, Policy, import_lheo
 from exchange.models import FeedSource, ImportRun
 from organisms.models import Organism
@@ -182,6 +183,24 @@ def test_lheo_wins_where_it_speaks_and_extras_only_add(places):
     assert sessions["S-2"].is_remote and sessions["S-2"].rolling_entry  # the extras add what LHÉO's 0 leaves open
     free = dict(Action.objects.values_list("external_id", "free_for_jobseekers"))
     assert free == {"A-1": True, "A-2": True, "A-3": False, "A-4": True, "A-5": True}
+
+
+def test_pay_during_training_travels_in_the_portal_s_extra(places):
+    """LHÉO has no element for it: the extra `remuneration` ("oui" or "non") carries it both ways; anything else is
+    left unknown."""
+    data = feed(
+        [
+            F("F-1", [A("A-1", [S("S-1")], extras='<extra info="remuneration">oui</extra>')], title="Rémunérée"),
+            F("F-2", [A("A-2", [S("S-2")], extras='<extra info="remuneration">peut-être</extra>')], title="Illisible"),
+            F("F-3", [A("A-3", [S("S-3")])], title="Non dit"),
+        ]
+    )
+    report = import_lheo(data, commit=True)
+    assert report.written and not report.problems, [str(p) for p in report.problems]
+    assert dict(Action.objects.values_list("external_id", "pay")) == {"A-1": "oui", "A-2": "", "A-3": ""}
+    approve_all()
+    exported = "".join(export_lheo(ExportScope(), today=timezone.localdate()))
+    assert exported.count('<extra info="remuneration">oui</extra>') == 1 and "peut-être" not in exported
 
 
 def test_standard_elements_are_read(places, client):
