@@ -47,6 +47,8 @@ import psycopg2
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
+# The production settings need a shared cache; the benchmark's own Redis database unless REDIS_URL says otherwise.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def mix(today: date) -> list[tuple[str, dict]]:
@@ -86,6 +88,7 @@ class Server:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.base",
             "DJANGO_SECRET_KEY": "benchmark-only-not-a-secret",
+            "REDIS_URL": REDIS_URL,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DATABASE_URL": database_url,
             "PYTHONUNBUFFERED": "1",
@@ -375,6 +378,7 @@ def main():
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.base",
             "DJANGO_SECRET_KEY": "benchmark",
+            "REDIS_URL": REDIS_URL,
             "DATABASE_URL": next(iter(catalogues.values())),
         },
     )
