@@ -89,6 +89,7 @@ class Server:
             "DJANGO_SETTINGS_MODULE": "config.settings.base",
             "DJANGO_SECRET_KEY": "benchmark-only-not-a-secret",
             "REDIS_URL": REDIS_URL,
+            "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback, as from the TLS proxy
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DATABASE_URL": database_url,
             "PYTHONUNBUFFERED": "1",
