@@ -1,6 +1,7 @@
 import json
 from urllib.parse import urlencode
 
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -51,6 +52,7 @@ def shareable_query(request, form) -> QueryDict:
 
 
 @require_safe
+@transaction.non_atomic_requests  # reads only: no BEGIN and COMMIT around a page (two round trips of four)
 def search(request):
     """Public search: a GET form (every page a shareable URL), live-updated by htmx when JavaScript runs."""
     today = timezone.localdate()

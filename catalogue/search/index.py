@@ -417,6 +417,7 @@ class Store:
         self.since_snapshot = 0  # changes applied since the snapshot it was built or loaded with
         self.snapshot_at = 0.0  # when that snapshot was written
         self.applied = 0  # changes applied
+        self.read_at = float("-inf")  # PostgreSQL: when the change log was last read (time.monotonic)
 
     @property
     def sql(self) -> Sql:
@@ -822,6 +823,16 @@ def refresh(store: Store, today: date) -> None:
     elif store.columns is None or today < store.built_on:
         _build_following(store, today)
         return
+    interval = settings.SEARCH_CHANGES_SECONDS
+    now = time.monotonic()
+    if (
+        interval
+        and today == store.built_on
+        and now - store.read_at < interval
+        and not connections[store.alias].in_atomic_block
+    ):
+        return  # read less than SEARCH_CHANGES_SECONDS ago: a write shows within that time (a transaction's own at once)
+    store.read_at = now
     feed = store.feed
     position, current = ChangeFeed.read(store.alias, feed)
     if position.pruned != feed.pruned and position.pruned > feed.xmin:  # changes not seen may have been pruned

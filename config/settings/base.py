@@ -11,7 +11,7 @@ import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 from django.utils.csp import CSP
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -125,6 +125,10 @@ DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
 SEARCH_INDEX_DIR = env_str("SEARCH_INDEX_DIR", str(BASE_DIR / "var" / "search-index"))
 # Search result cards kept rendered in each process (catalogue/search/results.py), about 3 kB each.
 SEARCH_CARD_CACHE_SIZE = env_int("SEARCH_CARD_CACHE_SIZE", 5000)
+# Each process reads the search's change log before a search at most this often (0: before every search). A write
+# shows in every process's results within this time plus one search (the target is 1 s); reading less often saves
+# three round trips to PostgreSQL on most pages under load (README, "Search performance").
+SEARCH_CHANGES_SECONDS = env_float("SEARCH_CHANGES_SECONDS", 0.1)
 SEARCH_SYNONYMS_SECONDS = env_int("SEARCH_SYNONYMS_SECONDS", 60)  # each process reads the search's synonyms so often
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -45,6 +45,7 @@ WHITENOISE_USE_FINDERS = True
 
 # Each test process builds its own search index (a test of the snapshots gives its own folder).
 SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", "")
+SEARCH_CHANGES_SECONDS = 0  # a write is in the next search at once (tests of the change log; production: 0.1 s)
 
 # Map tiles from this server (absent, so they fail at once): tests never reach out to a tile server.
 MAP_TILE_URL = "/tuiles-de-test/{z}/{x}/{y}.png"

@@ -2,6 +2,7 @@
 PostgreSQL (the change log, ADR 0011) and with one on SQLite (the version token); its facet counts stay exact."""
 
 import random
+import time
 from datetime import timedelta
 
 import pytest
@@ -170,3 +171,22 @@ def test_the_feed_keeps_in_view_the_changes_of_unfinished_transactions():
     assert (changes.sessions, changes.actions, changes.rebuild) == ({5, 6}, set(), False)
     changes.add("R", 0)
     assert changes.rebuild
+
+
+@POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_the_change_log_is_read_at_most_so_often_but_a_transaction_sees_its_own_writes(settings):
+    """SEARCH_CHANGES_SECONDS (production: 0.1 s): a committed write shows within that time, not at once; inside a
+    transaction the log is read before every search, so its own writes show at once."""
+    settings.SEARCH_CHANGES_SECONDS = 0.5
+    today = timezone.localdate()
+    TrainingSessionFactory()
+    assert search(Query(), today=today).total == 1
+    TrainingSessionFactory()
+    assert search(Query(), today=today).total == 1  # read less than 0.5 s ago
+    with transaction.atomic():
+        assert search(Query(), today=today).total == 2  # in a transaction: read again
+        TrainingSessionFactory()
+        assert search(Query(), today=today).total == 3
+    time.sleep(0.6)
+    assert search(Query(), today=today).total == 3
