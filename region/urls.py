@@ -21,6 +21,7 @@ urlpatterns = [
     path("labels/<int:pk>/retrait/", views.label_withdraw, name="label_withdraw"),
     path("actions/<slug:public_id>/label/", views.action_label, name="action_label"),
     path("imports/", views.import_runs, name="import_runs"),
+    path("taches/", views.task_queue, name="task_queue"),
     path("imports/<int:pk>/", views.import_run, name="import_run"),
     path("imports/<int:pk>/rapport.csv", views.import_run_report, name="import_run_report"),
 ]

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_tasks_db.models import DBTaskResult
 
 from candidatures.figures import LoopFigures
 from candidatures.models import Candidature
@@ -16,7 +17,7 @@ from catalogue.decisions import LabelDecision, LabelError
 from catalogue.models import Action, ActionLabel, Programme
 from catalogue.services import label_decide, label_grant_direct, programme_save
 from core.audit import readable_changes
-from core.models import AuditEntry
+from core.models import AuditEntry, EmailDelivery, Job
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Sheet, csv_bytes, xlsx_bytes
 from exchange.lheo_export import ExportScope
 from exchange.models import FeedSource, ImportRun
@@ -397,3 +398,43 @@ def import_run_report(request, pk):
     response = HttpResponse(csv_bytes([PROBLEM_COLUMNS, *problem_rows(run)]), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-{run.started_at:%Y-%m-%d}.csv"'
     return response
+
+
+TASK_STATES = [("READY", "En attente"), ("RUNNING", "En cours"), ("FAILED", "En échec"), ("SUCCESSFUL", "Terminées")]
+
+
+@require_safe
+@staff_required()
+def task_queue(request):
+    """The background work: tasks waiting, running and failed (with their error), emails retried or failed, the
+    people's imports and exports that failed or were retried (ADR 0012)."""
+    since = timezone.now() - timezone.timedelta(days=7)
+    counts = dict(
+        DBTaskResult.objects.filter(enqueued_at__gte=since).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    tasks = {
+        status: list(
+            DBTaskResult.objects.filter(status=status)
+            .defer("args_kwargs", "return_value")
+            .order_by("-enqueued_at")[:50]
+        )
+        for status in ("READY", "RUNNING", "FAILED")
+    }
+    for result in tasks["FAILED"]:
+        result.error_line = (result.traceback or "").strip().splitlines()[-1:] or [result.exception_class_path]
+    emails = list(
+        EmailDelivery.objects.filter(
+            Q(status__in=[EmailDelivery.Status.RETRYING, EmailDelivery.Status.FAILED]) | Q(attempts__gt=1)
+        ).order_by("-created_at")[:50]
+    )
+    jobs = list(
+        Job.objects.filter(Q(status__in=[Job.Status.FAILED, *Job.ACTIVE]) | Q(attempts__gt=1))
+        .select_related("user", "organism")
+        .order_by("-created_at")[:50]
+    )
+    states = [(label, counts.get(status, 0)) for status, label in TASK_STATES]
+    return render(
+        request,
+        "region/task_queue.html",
+        {"states": states, "tasks": tasks, "emails": emails, "jobs": jobs},
+    )
