@@ -9,10 +9,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from exchange.feeds import run_import
+from core.models import Job
+from exchange import jobs as import_jobs
 from exchange.lheo_export import ExportScope
-from exchange.lheo_import import ORGANISATION_POLICY, import_lheo
-from exchange.models import ImportRun
 from exchange.spreadsheet import COLUMNS, current_rows, to_csv, to_xlsx, upload_sessions
 from exchange.views import lheo_download
 
@@ -31,39 +30,24 @@ def export_lheo_view(request):
 @require_http_methods(["GET", "POST"])
 @approved_organism_required
 def import_lheo_view(request):
-    """Upload an LHÉO file of the organisation's offer: every problem listed, a preview, then one write."""
+    """Upload an LHÉO file of the organisation's offer: it is checked in the background (exchange.jobs), the person
+    follows it on the job's page, sees the preview there and confirms the one write."""
     form = LheoUploadForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and request.POST.get("confirmer"):
-        name = request.session.get("lheo_upload")
-        if not name or not name.startswith(f"imports/{request.organism.pk}-") or not default_storage.exists(name):
-            messages.error(request, "Le fichier à importer n'est plus disponible : déposez-le à nouveau.")
-            return redirect("backoffice:import_lheo")
-        with default_storage.open(name, "rb") as stored:
-            _, report = run_import(
-                stored.read(),
-                organism=request.organism,
-                policy=ORGANISATION_POLICY,
-                commit=True,
-                by=request.user,
-                trigger=ImportRun.Trigger.UPLOAD,
-                origin=request.session.get("lheo_upload_name", "fichier déposé"),
-            )
-        default_storage.delete(name)
-        request.session.pop("lheo_upload", None)
-        if report.written:
-            messages.success(request, f"Import terminé. {report.summary()}")
-            return redirect("backoffice:dashboard")
-    elif request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["fichier"]
-        data = upload.read()
-        report = import_lheo(data, organism=request.organism, commit=False, by=request.user)
-        forget_upload(request, "lheo_upload")
-        if report.ok:
-            name = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.xml", ContentFile(data))
-            request.session["lheo_upload"] = name
-            request.session["lheo_upload_name"] = upload.name[:200]
-    return render(request, "organisms/import_lheo.html", {"form": form, "report": report})
+        path = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.xml", upload)
+        job = Job.objects.create(
+            kind=Job.Kind.LHEO_IMPORT,
+            user=request.user,
+            organism=request.organism,
+            label=f"Import LHÉO « {upload.name[:200]} »",
+            stage="check",
+            input_path=path,
+            params={"name": upload.name[:200]},
+        )
+        import_jobs.start_check(job)
+        return redirect("backoffice:job", pk=job.pk)
+    return render(request, "organisms/import_lheo.html", {"form": form, "report": None})
 
 
 SPREADSHEET_TYPES = {

@@ -1,0 +1,218 @@
+"""LHÉO imports started from the web, run as tasks (ADR 0012, core.jobs).
+
+An organisation's upload goes through two tasks on the "long" queue, as the page did before in two requests:
+
+1. `check_lheo_upload`: the file read and checked, then written in a transaction rolled back (the preview): the
+   person sees what the import would change and confirms, or cancels; nothing is written.
+2. `write_lheo_upload`: the import itself, all or nothing in one transaction (ORGANISATION_POLICY), recorded as an
+   ImportRun. A worker killed during the write leaves the catalogue as it was (the transaction dies with it); the job
+   is then found stale, marked failed, its run marked failed too, and the person may retry.
+
+The person may cancel until the write starts (the file's first pass, or the preview). The report stays on the job;
+an import that took longer than JOB_EMAIL_AFTER_SECONDS also tells its author by email.
+"""
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.tasks import task
+from django.urls import reverse
+from django.utils import timezone
+
+from core import jobs
+from core.mail import mail_on_commit, mail_render
+from core.models import Job
+
+from .feeds import run_import
+from .lheo_import import ORGANISATION_POLICY, ImportReport, import_lheo
+from .models import ImportRun
+
+# Problems kept in full on the job (the ImportRun of a written import keeps them all).
+PROBLEMS_KEPT = 200
+SESSION_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?session[\s>/]")
+CHUNK = 1 << 20
+
+
+def count_sessions(path: Path) -> int:
+    """The number of <session> elements, counted in the bytes (a few ms per MB), to say "sur 90 000" from the start."""
+    count, tail = 0, b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            data = tail + chunk
+            count += len(SESSION_TAG.findall(data))
+            # Keep the end of the chunk that could start a tag cut in two, and never count a tag twice.
+            cut = data.rfind(b"<")
+            tail = data[cut:] if cut >= 0 and len(data) - cut < 100 and not SESSION_TAG.match(data, cut) else b""
+    return count
+
+
+def report_result(report: ImportReport, *, run: ImportRun | None = None) -> dict:
+    return {
+        "ok": report.ok,
+        "written": report.written,
+        "summary": report.summary(),
+        "refused": report.refused,
+        "schema_checked": report.schema_checked,
+        "sessions_total": report.sessions_total,
+        "counts": [(kind, counts.as_dict()) for kind, counts in report.counts.items()],
+        "problems": [problem.as_dict() for problem in report.problems[:PROBLEMS_KEPT]],
+        "problem_count": report.problem_count,
+        "run_id": run.pk if run is not None else None,
+    }
+
+
+class _Reporter:
+    """import_lheo's progress(stage, done, total) told to the job, in the person's words; the write stage closes the
+    door to cancelling when it really writes."""
+
+    def __init__(self, progress: jobs.Progress, total: int, *, commit: bool):
+        self.progress, self.total, self.commit = progress, total, commit
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if stage == "écriture":
+            if self.commit and not self.progress.state["writing"]:
+                self.progress.writing()
+            self.progress("write" if self.commit else "preview", done, total)
+        else:
+            self.progress("read", done, total or self.total)
+
+
+def _path(job: Job) -> Path:
+    return Path(default_storage.path(job.input_path))
+
+
+@task(queue_name="long")
+def check_lheo_upload(job_id: int) -> str:
+    with jobs.running(job_id, stage="read") as (job, progress):
+        if job is None:
+            return "skipped"
+        try:
+            path = _path(job)
+            reporter = _Reporter(progress, count_sessions(path), commit=False)
+            progress("read", 0, reporter.total)
+            report = import_lheo(path, organism=job.organism, commit=False, by=job.user, progress=reporter)
+        except jobs.Cancelled:
+            _cancelled(job)
+            return Job.Status.CANCELLED
+        except Exception as error:
+            jobs.finish(job, Job.Status.FAILED, error=f"Erreur inattendue pendant la vérification : {error}")
+            raise
+        if report.ok:
+            jobs.finish(job, Job.Status.CHECKED, result=report_result(report))
+        else:
+            jobs.finish(job, Job.Status.REFUSED, result=report_result(report))
+            _forget_file(job)
+        return job.status
+
+
+@task(queue_name="long")
+def write_lheo_upload(job_id: int) -> str:
+    with jobs.running(job_id, stage="read") as (job, progress):
+        if job is None:
+            return "skipped"
+        try:
+            path = _path(job)
+            reporter = _Reporter(progress, job.result.get("sessions_total") or count_sessions(path), commit=True)
+            progress("read", 0, reporter.total)
+            run, report = run_import(
+                path,
+                organism=job.organism,
+                policy=ORGANISATION_POLICY,
+                commit=True,
+                by=job.user,
+                trigger=ImportRun.Trigger.UPLOAD,
+                origin=job.params.get("name", "fichier déposé"),
+                progress=reporter,
+            )
+        except jobs.Cancelled:
+            _mark_run_cancelled(job)
+            _cancelled(job)
+            return Job.Status.CANCELLED
+        except Exception as error:
+            jobs.finish(job, Job.Status.FAILED, error=f"Erreur inattendue pendant l'import : {error}")
+            raise
+        status = Job.Status.DONE if report.written else Job.Status.REFUSED
+        jobs.finish(job, status, result=report_result(report, run=run))
+        _forget_file(job)
+        _tell_if_long(job)
+        return job.status
+
+
+TASKS_BY_STAGE = {"check": check_lheo_upload, "write": write_lheo_upload}
+
+
+def start_check(job: Job) -> None:
+    jobs.enqueue_on_commit(check_lheo_upload, job)
+
+
+def confirm(job: Job) -> bool:
+    """The person confirms the preview: the write is queued. False when the job is not waiting for it."""
+    updated = Job.objects.filter(pk=job.pk, status=Job.Status.CHECKED).update(
+        status=Job.Status.WAITING, stage="write", task_id="", finished_at=None
+    )
+    if not updated:
+        return False
+    job.refresh_from_db()
+    jobs.progress_file(job).unlink(missing_ok=True)
+    jobs.enqueue_on_commit(write_lheo_upload, job)
+    return True
+
+
+def cancel(job: Job) -> bool:
+    """Cancels a job waiting, checking, or waiting for confirmation; False once the write started."""
+    if job.status == Job.Status.CHECKED:
+        jobs.finish(job, Job.Status.CANCELLED)
+        _forget_file(job)
+        return True
+    return jobs.request_cancel(job)
+
+
+def retry(job: Job) -> bool:
+    if job.status != Job.Status.FAILED or not job.input_path or not default_storage.exists(job.input_path):
+        return False
+    jobs.retry(job, TASKS_BY_STAGE[job.stage if job.stage in TASKS_BY_STAGE else "check"])
+    return True
+
+
+def _cancelled(job: Job) -> None:
+    jobs.finish(job, Job.Status.CANCELLED)
+    _forget_file(job)
+
+
+def _forget_file(job: Job) -> None:
+    if job.input_path and default_storage.exists(job.input_path):
+        default_storage.delete(job.input_path)
+
+
+def _mark_run_cancelled(job: Job) -> None:
+    ImportRun.objects.filter(
+        organism=job.organism, trigger=ImportRun.Trigger.UPLOAD, status=ImportRun.Status.RUNNING
+    ).filter(started_at__gte=job.started_at).update(
+        status=ImportRun.Status.REFUSED, finished_at=timezone.now(), summary="Annulé avant l'écriture."
+    )
+
+
+def _fail_run(job: Job) -> None:
+    """The run a dead worker left "running": failed, nothing written (one transaction)."""
+    ImportRun.objects.filter(
+        organism=job.organism, trigger=ImportRun.Trigger.UPLOAD, status=ImportRun.Status.RUNNING
+    ).filter(started_at__gte=job.started_at).update(
+        status=ImportRun.Status.FAILED,
+        finished_at=timezone.now(),
+        summary="Le processus d'import s'est arrêté pendant l'écriture : rien n'est écrit.",
+    )
+
+
+jobs.on_stale[Job.Kind.LHEO_IMPORT] = _fail_run
+
+
+def _tell_if_long(job: Job) -> None:
+    if job.started_at is None or not job.user.email:
+        return
+    if (timezone.now() - job.started_at).total_seconds() < settings.JOB_EMAIL_AFTER_SECONDS:
+        return
+    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("backoffice:job", args=[job.pk])
+    context = {"job": job, "summary": job.result.get("summary", ""), "link": link}
+    mail_on_commit(mail_render("exchange/email/import_done", context, to=[job.user.email]))
