@@ -42,7 +42,7 @@ from catalogue.models import (
 from catalogue.places import in_home_region_q
 from catalogue.search.text import fold, lexicon_add
 from catalogue.services import action_document
-from core.models import AuditEntry
+from core.models import AuditEntry, Job
 from core.workdays import answer_deadline
 from exchange.models import FeedSource, ImportRun
 from organisms.models import Membership, Organism
@@ -1128,6 +1128,8 @@ def clear_catalogue() -> None:
         cursor.execute(
             f"DELETE FROM {connection.ops.quote_name(FeedSource._meta.db_table)} WHERE organism_id IS NOT NULL"
         )
+        # So do the organisations' background jobs (their imports).
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(Job._meta.db_table)} WHERE organism_id IS NOT NULL")
         for model in DEMO_TABLES:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
     User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").delete()
