@@ -14,6 +14,7 @@ an import that took longer than JOB_EMAIL_AFTER_SECONDS also tells its author by
 
 import re
 from pathlib import Path
+from uuid import uuid4
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -21,11 +22,13 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
+from catalogue.models import Programme
 from core import jobs
 from core.mail import mail_on_commit, mail_render
 from core.models import Job
 
 from .feeds import run_import
+from .lheo_export import ExportReport, ExportScope, export_lheo
 from .lheo_import import ORGANISATION_POLICY, ImportReport, import_lheo
 from .models import ImportRun
 
@@ -216,3 +219,48 @@ def _tell_if_long(job: Job) -> None:
     link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("backoffice:job", args=[job.pk])
     context = {"job": job, "summary": job.result.get("summary", ""), "link": link}
     mail_on_commit(mail_render("exchange/email/import_done", context, to=[job.user.email]))
+
+
+# The Region's LHÉO export of the published offer, prepared as a file by a task and offered for download when ready.
+
+EXPORT_PROGRESS_EVERY = 1000
+
+
+@task(queue_name="long")
+def prepare_lheo_export(job_id: int) -> str:
+    with jobs.running(job_id, stage="export") as (job, progress):
+        if job is None:
+            return "skipped"
+        params = job.params
+        scope = ExportScope(
+            programme=Programme.objects.filter(pk=params.get("programme")).first() if params.get("programme") else None,
+            department_code=params.get("department", ""),
+            base_url=params.get("base_url", settings.PORTAL_BASE_URL),
+        )
+        report = ExportReport()
+        name = f"exports/{job.pk}-{uuid4().hex}.xml"
+        target = Path(default_storage.path(name))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            reported = 0
+            with target.open("w", encoding="utf-8") as out:
+                for piece in export_lheo(scope, today=timezone.localdate(), report=report):
+                    out.write(piece)
+                    if report.sessions - reported >= EXPORT_PROGRESS_EVERY:
+                        reported = report.sessions
+                        progress("export", reported, None)
+        except jobs.Cancelled:
+            target.unlink(missing_ok=True)
+            jobs.finish(job, Job.Status.CANCELLED)
+            return Job.Status.CANCELLED
+        except Exception as error:
+            target.unlink(missing_ok=True)
+            jobs.finish(job, Job.Status.FAILED, error=f"Erreur inattendue pendant l'export : {error}")
+            raise
+        result = {"summary": report.summary(), "sessions": report.sessions, "bytes": target.stat().st_size}
+        jobs.finish(job, Job.Status.DONE, result=result, output_path=name)
+        return job.status
+
+
+def start_export(job: Job) -> None:
+    jobs.enqueue_on_commit(prepare_lheo_export, job)

@@ -2,9 +2,10 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,9 +17,11 @@ from candidatures.models import Candidature
 from catalogue.decisions import LabelDecision, LabelError
 from catalogue.models import Action, ActionLabel, Programme
 from catalogue.services import label_decide, label_grant_direct, programme_save
+from core import jobs
 from core.audit import readable_changes
 from core.models import AuditEntry, EmailDelivery, Job
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Sheet, csv_bytes, xlsx_bytes
+from exchange import jobs as import_jobs
 from exchange.lheo_export import ExportScope
 from exchange.models import FeedSource, ImportRun
 from exchange.views import lheo_download
@@ -341,6 +344,62 @@ def export_lheo_view(request):
         base_url=request.build_absolute_uri("/"),
     )
     return lheo_download(scope, "catalogue")
+
+
+@require_POST
+@staff_required()
+def export_lheo_prepare(request):
+    """The same export prepared as a file by a task (the whole offer takes seconds to minutes): the agent follows it
+    on its page and downloads it when ready."""
+    _, filters = dashboard_filters(request)
+    described = filters.describe()
+    job = Job.objects.create(
+        kind=Job.Kind.LHEO_EXPORT,
+        user=request.user,
+        label="Export LHÉO de l'offre publiée" + (f" ({described})" if described else ""),
+        stage="export",
+        params={
+            "programme": filters.programme.pk if filters.programme else None,
+            "department": filters.department.code if filters.department else "",
+            "base_url": request.build_absolute_uri("/"),
+        },
+    )
+    import_jobs.start_export(job)
+    return redirect("region:export_job", pk=job.pk)
+
+
+def own_export(request, pk) -> Job:
+    """An export is its requester's only: anyone else's is a 404."""
+    return get_object_or_404(Job.objects.filter(user=request.user, kind=Job.Kind.LHEO_EXPORT), pk=pk)
+
+
+@require_safe
+@staff_required()
+def export_job(request, pk):
+    job = own_export(request, pk)
+    jobs.fail_if_stale(job)
+    progress = jobs.read_progress(job) if job.is_active else {}
+    context = {"job": job, "done": progress.get("done") or 0}
+    if request.htmx:
+        response = render(request, "region/export_job_status.html", context)
+        if not job.is_active:
+            response.status_code = 286  # htmx stops polling
+        return response
+    return render(request, "region/export_job.html", context)
+
+
+@require_safe
+@staff_required()
+def export_job_download(request, pk):
+    job = own_export(request, pk)
+    if job.status != Job.Status.DONE or not job.output_path or not default_storage.exists(job.output_path):
+        raise Http404("Ce fichier n'est pas prêt, ou n'est plus disponible.")
+    return FileResponse(
+        default_storage.open(job.output_path, "rb"),
+        as_attachment=True,
+        filename=f"lheo-catalogue-{timezone.localtime(job.finished_at):%Y-%m-%d}.xml",
+        content_type="application/xml",
+    )
 
 
 # Imports of LHÉO files: every run, its counts and its full report ------------------------------------------------
