@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from uuid import uuid4
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -87,7 +88,7 @@ def main():
     for run in range(args.runs):
         clear_catalogue()
         organism = OrganismFactory(**identity)
-        user = MembershipFactory(organism=organism).user
+        user = MembershipFactory(organism=organism, user__email=f"bench-{uuid4().hex[:12]}@example.org").user
         with source.open("rb") as handle:
             path = default_storage.save(f"imports/{organism.pk}-bench.xml", handle)
         job = Job.objects.create(
