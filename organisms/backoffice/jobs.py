@@ -45,7 +45,10 @@ def job_context(job: Job) -> dict:
 @require_safe
 @organism_required
 def job_list(request):
-    return render(request, "organisms/jobs.html", {"jobs": own_jobs(request).order_by("-created_at")[:50]})
+    listed = list(own_jobs(request).order_by("-created_at")[:50])
+    for job in listed:
+        jobs.fail_if_stale(job)  # a job whose worker died shows as failed here too (no query unless it did)
+    return render(request, "organisms/jobs.html", {"jobs": listed})
 
 
 @require_safe
