@@ -154,3 +154,19 @@ def due_deliveries(now=None, *, lost_after: timedelta = timedelta(minutes=10)):
         (models.Q(status=EmailDelivery.Status.RETRYING) & models.Q(next_attempt_at__lte=now))
         | (models.Q(status=EmailDelivery.Status.PENDING) & models.Q(created_at__lte=now - lost_after))
     ).order_by("pk")
+
+
+# Deliveries hold addresses (personal data): kept for staff to see what failed, then forgotten.
+SENT_KEPT_DAYS = 30
+FAILED_KEPT_DAYS = 90
+
+
+def forget_old_deliveries(now=None) -> int:
+    now = now or timezone.now()
+    sent = EmailDelivery.objects.filter(
+        status=EmailDelivery.Status.SENT, sent_at__lt=now - timedelta(days=SENT_KEPT_DAYS)
+    ).delete()[0]
+    failed = EmailDelivery.objects.filter(
+        status=EmailDelivery.Status.FAILED, created_at__lt=now - timedelta(days=FAILED_KEPT_DAYS)
+    ).delete()[0]
+    return sent + failed

@@ -111,3 +111,15 @@ def test_after_the_last_retry_the_failure_is_recorded_and_listed_for_staff(clien
     assert mail.outbox == []
     page = client.get(reverse("region:task_queue")).content.decode()
     assert "contact@atelier.example.org" in page and "Échec définitif" in page and "ConnectionRefusedError" in page
+
+
+@pytest.mark.django_db
+def test_old_deliveries_are_forgotten():
+    now = timezone.now()
+    old_sent = EmailDelivery.objects.create(subject="a", body="b", to=["a@example.org"], status="sent")
+    EmailDelivery.objects.filter(pk=old_sent.pk).update(sent_at=now - timedelta(days=31))
+    recent = EmailDelivery.objects.create(subject="a", body="b", to=["b@example.org"], status="sent", sent_at=now)
+    old_failed = EmailDelivery.objects.create(subject="a", body="b", to=["c@example.org"], status="failed")
+    EmailDelivery.objects.filter(pk=old_failed.pk).update(created_at=now - timedelta(days=91))
+    call_command("send_pending_emails", stdout=io.StringIO())
+    assert list(EmailDelivery.objects.values_list("pk", flat=True)) == [recent.pk]

@@ -1,19 +1,22 @@
 from django.core.management.base import BaseCommand
 
-from core.mail import attempt, due_deliveries
+from core.mail import attempt, due_deliveries, forget_old_deliveries
 from core.models import EmailDelivery
 
 
 class Command(BaseCommand):
     help = (
         "Envoie les courriels dont un nouvel essai est dû et ceux dont la tâche s'est perdue (filet de sécurité de la "
-        "file des tâches : à lancer par cron, toutes les 10 minutes par exemple). Une ligne de résumé."
+        "file des tâches : à lancer par cron, toutes les 10 minutes par exemple), puis oublie les courriels envoyés "
+        "depuis 30 jours et les échecs de plus de 90 jours (leurs destinataires sont des données personnelles). "
+        "Une ligne de résumé."
     )
 
     def handle(self, *args, **options):
         outcomes = dict.fromkeys(EmailDelivery.Status.values, 0)
         for delivery in due_deliveries().iterator():
             outcomes[attempt(delivery)] += 1
+        forget_old_deliveries()
         self.stdout.write(
             f"Courriels : {outcomes['sent']} envoyé(s), {outcomes['retrying']} à réessayer, "
             f"{outcomes['failed']} en échec définitif."
