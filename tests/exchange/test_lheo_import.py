@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -204,7 +205,7 @@ def test_command_is_a_dry_run_unless_commit(tmp_path, capsys):
 def test_an_organisation_uploads_previews_then_confirms(client, settings, tmp_path, django_capture_on_commit_callbacks):
     """The upload is checked by a task (run at once here, by the immediate backend), the preview read on the job's
     page, the write confirmed there and run by another task; a refused file says why on the same page."""
-    settings.MEDIA_ROOT = str(tmp_path)
+    settings.MEDIA_ROOT, settings.JOB_EMAIL_AFTER_SECONDS = str(tmp_path), 0
     organism = build_catalogue()
     client.force_login(MembershipFactory(organism=organism).user)
     xml = exported().replace(
@@ -226,6 +227,9 @@ def test_an_organisation_uploads_previews_then_confirms(client, settings, tmp_pa
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and job.result["written"] and job.result["run_id"]
     assert "Import terminé : votre offre est à jour" in client.get(response.url).content.decode()
+    [told] = mail.outbox  # longer than JOB_EMAIL_AFTER_SECONDS (0 here): its author is emailed the report
+    assert told.to == [job.user.email] and told.subject.endswith("Votre import LHÉO « offre.xml » : terminé")
+    assert reverse("backoffice:job", args=[job.pk]) in told.body and "formations : 0 créé(s), 1 modifié(s)" in told.body
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"fichier": SimpleUploadedFile("bombe.xml", BOMB, "application/xml")})
     html = client.get(response.url).content.decode()
