@@ -66,3 +66,20 @@ def test_on_a_terminal_a_bar_moves_then_the_summary(feed_file):
     text = received.decode()
     assert "Sessions (vérification) : 1\u202f000" in text and "sur 1\u202f100 [" in text and "100 %" in text
     assert text.rstrip().splitlines()[-1].endswith("0 problème(s).")  # the bar cleared, then the summary
+
+
+def test_the_email_commands_answer_in_json_too():
+    for command, expected in (
+        (
+            "send_freshness_reminders",
+            {"command": "send_freshness_reminders", "send": False, "digests": 0, "sessions": 0},
+        ),
+        ("send_search_alerts", {"command": "send_search_alerts", "send": False, "examined": 0}),
+        (
+            "send_pending_emails",
+            {"command": "send_pending_emails", "pending": 0, "retrying": 0, "sent": 0, "failed": 0, "forgotten": 0},
+        ),
+    ):
+        out = io.StringIO()
+        call_command(command, "--json", stdout=out)
+        assert json.loads(out.getvalue()) == expected, command

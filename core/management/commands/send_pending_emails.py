@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from core.mail import attempt, due_deliveries, forget_old_deliveries
 from core.models import EmailDelivery
+from core.progress import CommandOutput, add_json_argument
 
 
 class Command(BaseCommand):
@@ -12,12 +13,17 @@ class Command(BaseCommand):
         "Une ligne de résumé."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        add_json_argument(parser)
+
+    def handle(self, *args, json=False, **options):
+        out = CommandOutput(self, json_mode=json)
         outcomes = dict.fromkeys(EmailDelivery.Status.values, 0)
         for delivery in due_deliveries().iterator():
             outcomes[attempt(delivery)] += 1
-        forget_old_deliveries()
-        self.stdout.write(
+        forgotten = forget_old_deliveries()
+        out.summary(
             f"Courriels : {outcomes['sent']} envoyé(s), {outcomes['retrying']} à réessayer, "
-            f"{outcomes['failed']} en échec définitif."
+            f"{outcomes['failed']} en échec définitif.",
+            {"command": "send_pending_emails", **outcomes, "forgotten": forgotten},
         )
