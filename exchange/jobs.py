@@ -31,6 +31,7 @@ from .feeds import run_import
 from .lheo_export import ExportReport, ExportScope, export_lheo
 from .lheo_import import ORGANISATION_POLICY, ImportReport, import_lheo
 from .models import ImportRun
+from .spreadsheet import UploadReport, upload_sessions
 
 # Problems kept in full on the job (the ImportRun of a written import keeps them all).
 PROBLEMS_KEPT = 200
@@ -143,11 +144,15 @@ def write_lheo_upload(job_id: int) -> str:
         return job.status
 
 
-TASKS_BY_STAGE = {"check": check_lheo_upload, "write": write_lheo_upload}
-
-
 def start_check(job: Job) -> None:
-    jobs.enqueue_on_commit(check_lheo_upload, job)
+    jobs.enqueue_on_commit(TASKS[job.kind]["check"], job)
+
+
+def forget_previews(user, organism, kind: str) -> None:
+    """A new upload replaces the person's previews waiting for confirmation (their files are deleted)."""
+    for job in Job.objects.filter(user=user, organism=organism, kind=kind, status=Job.Status.CHECKED):
+        jobs.finish(job, Job.Status.CANCELLED)
+        _forget_file(job)
 
 
 def confirm(job: Job) -> bool:
@@ -159,7 +164,7 @@ def confirm(job: Job) -> bool:
         return False
     job.refresh_from_db()
     jobs.progress_file(job).unlink(missing_ok=True)
-    jobs.enqueue_on_commit(write_lheo_upload, job)
+    jobs.enqueue_on_commit(TASKS[job.kind]["write"], job)
     return True
 
 
@@ -175,7 +180,7 @@ def cancel(job: Job) -> bool:
 def retry(job: Job) -> bool:
     if job.status != Job.Status.FAILED or not job.input_path or not default_storage.exists(job.input_path):
         return False
-    jobs.retry(job, TASKS_BY_STAGE[job.stage if job.stage in TASKS_BY_STAGE else "check"])
+    jobs.retry(job, TASKS[job.kind]["write" if job.stage == "write" else "check"])
     return True
 
 
@@ -219,6 +224,72 @@ def _tell_if_long(job: Job) -> None:
     link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("backoffice:job", args=[job.pk])
     context = {"job": job, "summary": job.result.get("summary", ""), "link": link}
     mail_on_commit(mail_render("exchange/email/import_done", context, to=[job.user.email]))
+
+
+# An organisation's spreadsheet of sessions (CSV or XLSX, 5 MB at most): checked with its preview, then written in one
+# transaction once confirmed, as the LHÉO upload (exchange.spreadsheet.upload_sessions does both).
+
+
+def sheet_result(report: UploadReport) -> dict:
+    return {
+        "ok": report.ok,
+        "written": report.written,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "file_error": report.file_error,
+        "errors": [str(error) for error in report.errors[:PROBLEMS_KEPT]],
+        "error_count": len(report.errors),
+    }
+
+
+@task(queue_name="long")
+def check_sessions_upload(job_id: int) -> str:
+    with jobs.running(job_id, stage="read") as (job, progress):
+        if job is None:
+            return "skipped"
+        try:
+            data = _path(job).read_bytes()
+            progress.check_cancel()
+            report = upload_sessions(data, job.params["name"], organism=job.organism, by=job.user, commit=False)
+            progress.check_cancel()
+        except jobs.Cancelled:
+            _cancelled(job)
+            return Job.Status.CANCELLED
+        except Exception as error:
+            jobs.finish(job, Job.Status.FAILED, error=f"Erreur inattendue pendant la vérification : {error}")
+            raise
+        jobs.finish(job, Job.Status.CHECKED if report.ok else Job.Status.REFUSED, result=sheet_result(report))
+        if not report.ok:
+            _forget_file(job)
+        return job.status
+
+
+@task(queue_name="long")
+def write_sessions_upload(job_id: int) -> str:
+    with jobs.running(job_id, stage="write") as (job, progress):
+        if job is None:
+            return "skipped"
+        try:
+            data = _path(job).read_bytes()
+            progress.writing()
+            report = upload_sessions(data, job.params["name"], organism=job.organism, by=job.user, commit=True)
+        except jobs.Cancelled:
+            _cancelled(job)
+            return Job.Status.CANCELLED
+        except Exception as error:
+            jobs.finish(job, Job.Status.FAILED, error=f"Erreur inattendue pendant l'import : {error}")
+            raise
+        status = Job.Status.DONE if report.written else Job.Status.REFUSED
+        jobs.finish(job, status, result=sheet_result(report))
+        _forget_file(job)
+        return job.status
+
+
+TASKS = {
+    Job.Kind.LHEO_IMPORT: {"check": check_lheo_upload, "write": write_lheo_upload},
+    Job.Kind.SESSIONS_UPLOAD: {"check": check_sessions_upload, "write": write_sessions_upload},
+}
 
 
 # The Region's LHÉO export of the published offer, prepared as a file by a task and offered for download when ready.
