@@ -87,61 +87,65 @@ def _path(job: Job) -> Path:
     return Path(default_storage.path(job.input_path))
 
 
-@task(queue_name="long")
-def check_lheo_upload(job_id: int) -> str:
+def _run_upload(job_id: int, *, doing: str, work, on_cancel=None) -> str:
+    """Runs `work(job, progress)` -> (status, result) for a job still waiting. Its answer finishes the job; the
+    uploaded file is kept only while the job waits for its confirmation. A cancel finishes it cancelled (after
+    `on_cancel(job)`); an unexpected error finishes it failed, and the task fails with it (shown on the queue page)."""
     with jobs.running(job_id, stage="read") as (job, progress):
         if job is None:
             return "skipped"
         try:
-            path = _path(job)
-            reporter = _Reporter(progress, count_sessions(path), commit=False)
-            progress("read", 0, reporter.total)
-            report = import_lheo(path, organism=job.organism, commit=False, by=job.user, progress=reporter)
+            status, result = work(job, progress)
         except jobs.Cancelled:
+            if on_cancel is not None:
+                on_cancel(job)
             _cancelled(job)
             return Job.Status.CANCELLED
         except Exception as error:
-            jobs.finish(job, Job.Status.FAILED, error=f"Erreur inattendue pendant la vérification : {error}")
+            jobs.finish(job, Job.Status.FAILED, error=f"Erreur inattendue pendant {doing} : {error}")
             raise
-        if report.ok:
-            jobs.finish(job, Job.Status.CHECKED, result=report_result(report))
-        else:
-            jobs.finish(job, Job.Status.REFUSED, result=report_result(report))
+        jobs.finish(job, status, result=result)
+        if status != Job.Status.CHECKED:
             _forget_file(job)
-        return job.status
+        return status
+
+
+def _check_lheo(job: Job, progress: jobs.Progress):
+    path = _path(job)
+    reporter = _Reporter(progress, count_sessions(path), commit=False)
+    progress("read", 0, reporter.total)
+    report = import_lheo(path, organism=job.organism, commit=False, by=job.user, progress=reporter)
+    return (Job.Status.CHECKED if report.ok else Job.Status.REFUSED), report_result(report)
+
+
+def _write_lheo(job: Job, progress: jobs.Progress):
+    path = _path(job)
+    reporter = _Reporter(progress, job.result.get("sessions_total") or count_sessions(path), commit=True)
+    progress("read", 0, reporter.total)
+    run, report = run_import(
+        path,
+        organism=job.organism,
+        policy=ORGANISATION_POLICY,
+        commit=True,
+        by=job.user,
+        trigger=ImportRun.Trigger.UPLOAD,
+        origin=job.params.get("name", "fichier déposé"),
+        progress=reporter,
+    )
+    return (Job.Status.DONE if report.written else Job.Status.REFUSED), report_result(report, run=run)
+
+
+@task(queue_name="long")
+def check_lheo_upload(job_id: int) -> str:
+    return _run_upload(job_id, doing="la vérification", work=_check_lheo)
 
 
 @task(queue_name="long")
 def write_lheo_upload(job_id: int) -> str:
-    with jobs.running(job_id, stage="read") as (job, progress):
-        if job is None:
-            return "skipped"
-        try:
-            path = _path(job)
-            reporter = _Reporter(progress, job.result.get("sessions_total") or count_sessions(path), commit=True)
-            progress("read", 0, reporter.total)
-            run, report = run_import(
-                path,
-                organism=job.organism,
-                policy=ORGANISATION_POLICY,
-                commit=True,
-                by=job.user,
-                trigger=ImportRun.Trigger.UPLOAD,
-                origin=job.params.get("name", "fichier déposé"),
-                progress=reporter,
-            )
-        except jobs.Cancelled:
-            _mark_run_cancelled(job)
-            _cancelled(job)
-            return Job.Status.CANCELLED
-        except Exception as error:
-            jobs.finish(job, Job.Status.FAILED, error=f"Erreur inattendue pendant l'import : {error}")
-            raise
-        status = Job.Status.DONE if report.written else Job.Status.REFUSED
-        jobs.finish(job, status, result=report_result(report, run=run))
-        _forget_file(job)
-        _tell_if_long(job)
-        return job.status
+    status = _run_upload(job_id, doing="l'import", work=_write_lheo, on_cancel=_mark_run_cancelled)
+    if status == Job.Status.DONE:
+        _tell_if_long(Job.objects.select_related("user").get(pk=job_id))
+    return status
 
 
 def start_check(job: Job) -> None:
@@ -243,47 +247,28 @@ def sheet_result(report: UploadReport) -> dict:
     }
 
 
+def _check_sheet(job: Job, progress: jobs.Progress):
+    data = _path(job).read_bytes()
+    report = upload_sessions(data, job.params["name"], organism=job.organism, by=job.user, commit=False)
+    progress.check_cancel()
+    return (Job.Status.CHECKED if report.ok else Job.Status.REFUSED), sheet_result(report)
+
+
+def _write_sheet(job: Job, progress: jobs.Progress):
+    data = _path(job).read_bytes()
+    progress.writing()
+    report = upload_sessions(data, job.params["name"], organism=job.organism, by=job.user, commit=True)
+    return (Job.Status.DONE if report.written else Job.Status.REFUSED), sheet_result(report)
+
+
 @task(queue_name="long")
 def check_sessions_upload(job_id: int) -> str:
-    with jobs.running(job_id, stage="read") as (job, progress):
-        if job is None:
-            return "skipped"
-        try:
-            data = _path(job).read_bytes()
-            progress.check_cancel()
-            report = upload_sessions(data, job.params["name"], organism=job.organism, by=job.user, commit=False)
-            progress.check_cancel()
-        except jobs.Cancelled:
-            _cancelled(job)
-            return Job.Status.CANCELLED
-        except Exception as error:
-            jobs.finish(job, Job.Status.FAILED, error=f"Erreur inattendue pendant la vérification : {error}")
-            raise
-        jobs.finish(job, Job.Status.CHECKED if report.ok else Job.Status.REFUSED, result=sheet_result(report))
-        if not report.ok:
-            _forget_file(job)
-        return job.status
+    return _run_upload(job_id, doing="la vérification", work=_check_sheet)
 
 
 @task(queue_name="long")
 def write_sessions_upload(job_id: int) -> str:
-    with jobs.running(job_id, stage="write") as (job, progress):
-        if job is None:
-            return "skipped"
-        try:
-            data = _path(job).read_bytes()
-            progress.writing()
-            report = upload_sessions(data, job.params["name"], organism=job.organism, by=job.user, commit=True)
-        except jobs.Cancelled:
-            _cancelled(job)
-            return Job.Status.CANCELLED
-        except Exception as error:
-            jobs.finish(job, Job.Status.FAILED, error=f"Erreur inattendue pendant l'import : {error}")
-            raise
-        status = Job.Status.DONE if report.written else Job.Status.REFUSED
-        jobs.finish(job, status, result=sheet_result(report))
-        _forget_file(job)
-        return job.status
+    return _run_upload(job_id, doing="l'import", work=_write_sheet)
 
 
 TASKS = {

@@ -33,20 +33,26 @@ def import_lheo_view(request):
     form = LheoUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["fichier"]
-        import_jobs.forget_previews(request.user, request.organism, Job.Kind.LHEO_IMPORT)
-        path = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.xml", upload)
-        job = Job.objects.create(
-            kind=Job.Kind.LHEO_IMPORT,
-            user=request.user,
-            organism=request.organism,
-            label=f"Import LHÉO « {upload.name[:200]} »",
-            stage="check",
-            input_path=path,
-            params={"name": upload.name[:200]},
-        )
-        import_jobs.start_check(job)
-        return redirect("backoffice:job", pk=job.pk)
+        return start_upload(request, upload, kind=Job.Kind.LHEO_IMPORT, label="Import LHÉO", suffix="xml")
     return render(request, "organisms/import_lheo.html", {"form": form, "report": None})
+
+
+def start_upload(request, upload, *, kind: str, label: str, suffix: str):
+    """Keeps the uploaded file, records the job, queues its check once the request commits, and sends the person to
+    the job's page. A new upload replaces the person's preview still waiting for confirmation."""
+    import_jobs.forget_previews(request.user, request.organism, kind)
+    path = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.{suffix}", upload)
+    job = Job.objects.create(
+        kind=kind,
+        user=request.user,
+        organism=request.organism,
+        label=f"{label} « {upload.name[:200]} »",
+        stage="check",
+        input_path=path,
+        params={"name": upload.name[:200]},
+    )
+    import_jobs.start_check(job)
+    return redirect("backoffice:job", pk=job.pk)
 
 
 SPREADSHEET_TYPES = {
@@ -77,17 +83,5 @@ def sessions_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["fichier"]
         suffix = "xlsx" if upload.name.lower().endswith(".xlsx") else "csv"
-        import_jobs.forget_previews(request.user, request.organism, Job.Kind.SESSIONS_UPLOAD)
-        path = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.{suffix}", upload)
-        job = Job.objects.create(
-            kind=Job.Kind.SESSIONS_UPLOAD,
-            user=request.user,
-            organism=request.organism,
-            label=f"Import du tableur « {upload.name[:200]} »",
-            stage="check",
-            input_path=path,
-            params={"name": upload.name[:200]},
-        )
-        import_jobs.start_check(job)
-        return redirect("backoffice:job", pk=job.pk)
+        return start_upload(request, upload, kind=Job.Kind.SESSIONS_UPLOAD, label="Import du tableur", suffix=suffix)
     return render(request, "organisms/sessions_upload.html", {"form": form, "report": None, "columns": COLUMNS})

@@ -92,3 +92,24 @@ def test_a_worker_killed_during_an_import_leaves_the_catalogue_unchanged_and_the
     assert ImportRun.objects.filter(status=ImportRun.Status.WRITTEN).count() == 1
     page = client.get(reverse("backoffice:job", args=[job.pk])).content.decode()
     assert "Import terminé : votre offre est à jour" in page
+
+
+def test_the_person_cancels_while_the_worker_checks_and_nothing_is_written(client, settings, tmp_path):
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = str(media)
+    load_reference_data(regions=["11"])
+    organism, _total = organisation_offer_file(tmp_path / "offre.xml", sessions=5000)
+    client.force_login(MembershipFactory(organism=organism).user)
+    with override_settings(TASKS=DATABASE_TASKS), (tmp_path / "offre.xml").open("rb") as upload:
+        client.post(reverse("backoffice:import_lheo"), {"fichier": upload})
+    job = Job.objects.get()
+    with db_worker(media):
+        wait_for(lambda: jobs.read_progress(job).get("done", 0) > 0, every=0.005, what="the check")
+        response = client.post(reverse("backoffice:job_cancel", args=[job.pk]))
+        assert response.status_code == 302
+        wait_for(lambda: job_status(job) not in Job.ACTIVE, what="the cancel")
+    assert job.status == Job.Status.CANCELLED
+    page = client.get(reverse("backoffice:job", args=[job.pk])).content.decode()
+    assert "Import annulé :" in page and "rien n'est écrit" in page
+    assert catalogue()[:3] == (0, 0, 0) and not ImportRun.objects.exists()
+    assert not (media / job.input_path).exists()  # the file is forgotten
