@@ -7,6 +7,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.test import override_settings
+from playwright.sync_api import expect
 
 from catalogue.models import SearchIndexVersion
 from catalogue.reference_data import load_reference_data
@@ -75,6 +76,9 @@ def test_upload_watch_the_progress_leave_come_back_and_read_the_report(
         watch(page, seen, until="sessions")  # the worker has started
         axe_check(page, "import-progress-wide")
         watch(page, seen, until="Aperçu : voici ce que l'import changerait")
+        # Swapped in by the polling: the page's own cancel button and refresh link go, the preview's buttons stay.
+        expect(page.get_by_role("button", name="Annuler l'import")).to_have_count(0)
+        expect(page.get_by_role("link", name="Actualiser la page")).to_have_count(0)
         report = page.locator("#job-status").inner_text()
         assert re.search(rf"Sessions\s+{total // 1000}\D?{total % 1000:03d}\s", report), report
         axe_check(page, "import-preview-wide")
