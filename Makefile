@@ -24,11 +24,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## make run: install, migrate, load reference data and the demo catalogue, serve on http://127.0.0.1:8000
+## make run: install, migrate, load reference data and the demo catalogue, serve on http://127.0.0.1:8000 with a task
+## worker beside the server (emails, imports, exports: ADR 0012); stopping the server (Ctrl+C) stops the worker.
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_reference_data
 	$(BIN)/python manage.py seed_demo --keep-existing
+	$(BIN)/python manage.py db_worker --queue-name '*' & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## make serve: the production run path on this machine: production settings (config.settings.base), static files

@@ -1,11 +1,16 @@
 """Emails the portal sends itself (allauth's own stay allauth's).
 
 Subject and body come from a pair of templates, `<name>_subject.txt` and `<name>_body.txt` (plain text: wrap them in
-`{% autoescape off %}`). An email that reports a decision is sent once the transaction that recorded the decision
-has committed (`mail_on_commit`): it never announces what was rolled back, and a mail server that fails can no
-longer undo the decision or answer an error page. The failure is logged and, when a request is given, told to the
-person in a French warning. With ATOMIC_REQUESTS the request's transaction commits when the view returns, before
-the message middleware stores the messages, so the warning shows on the page the view redirects to.
+`{% autoescape off %}`). An email that reports a decision (`mail_on_commit`) is written as an `EmailDelivery` in the
+transaction that records the decision, and a task (`deliver_email`, queue "default") is enqueued once it commits: it
+never announces what was rolled back, and a mail server that fails can no longer undo the decision or answer an
+error page. A failed attempt is logged and tried again after each of EMAIL_RETRY_DELAYS seconds (the task enqueues
+itself with `run_after`); after the last one the delivery is recorded as failed, for staff to see in the admin
+(« Courriels »). `send_pending_emails` (cron) sends what is due when the queue cannot defer (immediate backend) or an
+enqueue was lost. When a request is given, the person is told in French on the next page: with the immediate backend
+the first attempt has been made (sent, or failed and to be retried); with a worker the email is on its way.
+With ATOMIC_REQUESTS the request's transaction commits when the view returns, before the message middleware stores
+the messages, so the message shows on the page the view redirects to.
 
 Batch commands, which run outside any transaction, send with `mail_send` and act on its answer.
 """
@@ -13,12 +18,17 @@ Batch commands, which run outside any transaction, send with `mail_send` and act
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import models, transaction
+from django.tasks import task
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import EmailDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +58,7 @@ def mail_send(mail: Mail) -> bool:
     if not mail.to:
         return True
     try:
-        EmailMessage(subject=mail.subject, body=mail.body, to=list(mail.to), headers=dict(mail.headers)).send()
+        _send(mail.subject, mail.body, mail.to, dict(mail.headers))
     except Exception:
         # Whatever the mail server or the network did, the caller's work is done and recorded: log, never raise.
         logger.exception("Email not sent: %r to %s", mail.subject, ", ".join(mail.to))
@@ -56,20 +66,33 @@ def mail_send(mail: Mail) -> bool:
     return True
 
 
-def mail_on_commit(mail: Mail, *, request=None, sent_message: str = "", failure_message: str = "") -> None:
-    """Sends `mail` once the current transaction commits (at once outside a transaction; never if it rolls back).
+def _send(subject: str, body: str, to, headers: dict) -> None:
+    EmailMessage(subject=subject, body=body, to=list(to), headers=headers).send()
 
-    With a request, the person is told the outcome on the next page: `sent_message` (if any) when the email left,
-    `failure_message` when it could not.
+
+def mail_on_commit(mail: Mail, *, request=None, sent_message: str = "", failure_message: str = "") -> None:
+    """Records `mail` for delivery in the current transaction and enqueues its sending once it commits (at once
+    outside a transaction; never if it rolls back).
+
+    With a request, the person is told on the next page: `sent_message` (if any) when the email left or is on its
+    way, `failure_message` when the first attempt failed (it is retried).
     """
     if not mail.to:
         return
+    delivery = EmailDelivery.objects.create(
+        subject=mail.subject[:300], body=mail.body, to=list(mail.to), headers=dict(mail.headers)
+    )
 
     def deliver():
-        sent = mail_send(mail)
+        try:
+            deliver_email.enqueue(delivery.pk)
+        except Exception:
+            # The queue's own store failed: the delivery stays pending and `send_pending_emails` sends it.
+            logger.exception("Email not queued: delivery %s", delivery.pk)
         if request is None:
             return
-        if not sent:
+        delivery.refresh_from_db(fields=["status"])
+        if delivery.status in (EmailDelivery.Status.RETRYING, EmailDelivery.Status.FAILED):
             messages.warning(
                 request,
                 failure_message
@@ -80,3 +103,70 @@ def mail_on_commit(mail: Mail, *, request=None, sent_message: str = "", failure_
             messages.success(request, sent_message, fail_silently=True)
 
     transaction.on_commit(deliver)
+
+
+@task(queue_name="default")
+def deliver_email(delivery_id: int) -> str:
+    """Sends one recorded email; after a failure, enqueues itself again for the next delay (when the backend can
+    defer). Returns the delivery's state."""
+    delivery = EmailDelivery.objects.filter(pk=delivery_id).first()
+    if delivery is None:
+        return "missing"
+    status = attempt(delivery)
+    if status == EmailDelivery.Status.RETRYING and deliver_email.get_backend().supports_defer:
+        deliver_email.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
+    return status
+
+
+def attempt(delivery: EmailDelivery) -> str:
+    """One attempt to send a delivery still to be sent; records the outcome and returns the new state."""
+    claimed = EmailDelivery.objects.filter(
+        pk=delivery.pk, status__in=[EmailDelivery.Status.PENDING, EmailDelivery.Status.RETRYING]
+    ).update(attempts=delivery.attempts + 1)
+    if not claimed:
+        delivery.refresh_from_db()
+        return delivery.status
+    delivery.attempts += 1
+    try:
+        _send(delivery.subject, delivery.body, delivery.to, delivery.headers)
+    except Exception as error:
+        logger.exception(
+            "Email not sent (attempt %s): %r to %s", delivery.attempts, delivery.subject, ", ".join(delivery.to)
+        )
+        delays = settings.EMAIL_RETRY_DELAYS
+        delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if delivery.attempts <= len(delays):
+            delivery.status = EmailDelivery.Status.RETRYING
+            delivery.next_attempt_at = timezone.now() + timedelta(seconds=delays[delivery.attempts - 1])
+        else:
+            delivery.status, delivery.next_attempt_at = EmailDelivery.Status.FAILED, None
+        delivery.save(update_fields=["status", "last_error", "next_attempt_at"])
+        return delivery.status
+    delivery.status, delivery.sent_at, delivery.next_attempt_at = EmailDelivery.Status.SENT, timezone.now(), None
+    delivery.save(update_fields=["status", "sent_at", "next_attempt_at"])
+    return delivery.status
+
+
+def due_deliveries(now=None, *, lost_after: timedelta = timedelta(minutes=10)):
+    """Deliveries to send now: retries whose time has come, and pending ones whose task was lost."""
+    now = now or timezone.now()
+    return EmailDelivery.objects.filter(
+        (models.Q(status=EmailDelivery.Status.RETRYING) & models.Q(next_attempt_at__lte=now))
+        | (models.Q(status=EmailDelivery.Status.PENDING) & models.Q(created_at__lte=now - lost_after))
+    ).order_by("pk")
+
+
+# Deliveries hold addresses (personal data): kept for staff to see what failed, then forgotten.
+SENT_KEPT_DAYS = 30
+FAILED_KEPT_DAYS = 90
+
+
+def forget_old_deliveries(now=None) -> int:
+    now = now or timezone.now()
+    sent = EmailDelivery.objects.filter(
+        status=EmailDelivery.Status.SENT, sent_at__lt=now - timedelta(days=SENT_KEPT_DAYS)
+    ).delete()[0]
+    failed = EmailDelivery.objects.filter(
+        status=EmailDelivery.Status.FAILED, created_at__lt=now - timedelta(days=FAILED_KEPT_DAYS)
+    ).delete()[0]
+    return sent + failed

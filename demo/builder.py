@@ -42,7 +42,7 @@ from catalogue.models import (
 from catalogue.places import in_home_region_q
 from catalogue.search.text import fold, lexicon_add
 from catalogue.services import action_document
-from core.models import AuditEntry
+from core.models import AuditEntry, Job
 from core.workdays import answer_deadline
 from exchange.models import FeedSource, ImportRun
 from organisms.models import Membership, Organism
@@ -486,7 +486,8 @@ def bulk_load(models):
 
 
 class DemoBuilder:
-    def __init__(self, *, sessions: int, seed: int, today: date):
+    def __init__(self, *, sessions: int, seed: int, today: date, progress=None):
+        self.progress = progress or (lambda stage, done, total: None)  # a command's progress bar (core.progress)
         self.rng = random.Random(seed)
         self.session_count = sessions
         self.today = today
@@ -562,18 +563,27 @@ class DemoBuilder:
         organism_count = max(6, formation_count // 8)
 
         report = DemoReport()
+        steps = 7
+        self.progress("Catalogue de démonstration (organismes)", 0, steps)
         organisms = self.build_organisms(organism_count, departments, by_department)
         report.organisms = len(organisms)
+        self.progress("Catalogue de démonstration (formations)", 1, steps)
         formations = self.build_formations(formation_count, organisms, rome)
         report.formations = len(formations)
+        self.progress("Catalogue de démonstration (actions)", 2, steps)
         actions = self.build_actions(action_count, formations, communes, weights)
         report.actions = len(actions)
+        self.progress("Catalogue de démonstration (sessions)", 3, steps)
         report.sessions = self.build_sessions(actions)
+        self.progress("Catalogue de démonstration (labels)", 4, steps)
         report.labels = self.build_labels(actions)
+        self.progress("Catalogue de démonstration (résultats)", 5, steps)
         report.outcomes = self.build_outcomes()
+        self.progress("Catalogue de démonstration (comptes et candidatures)", 6, steps)
         if settings.DEMO_MODE:
             report.accounts = self.build_accounts(organisms)
             report.candidatures = self.build_loop()
+        self.progress("Catalogue de démonstration (index)", steps, steps)
         return report
 
     def build_organisms(self, count, departments, by_department) -> list[Organism]:
@@ -1133,6 +1143,8 @@ def clear_catalogue() -> None:
         cursor.execute(
             f"DELETE FROM {connection.ops.quote_name(FeedSource._meta.db_table)} WHERE organism_id IS NOT NULL"
         )
+        # So do the organisations' background jobs (their imports).
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(Job._meta.db_table)} WHERE organism_id IS NOT NULL")
         for model in DEMO_TABLES:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
     User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").delete()
@@ -1143,7 +1155,7 @@ def catalogue_is_empty() -> bool:
 
 
 @transaction.atomic
-def seed_demo(*, sessions: int, seed: int, today: date | None = None) -> DemoReport:
+def seed_demo(*, sessions: int, seed: int, today: date | None = None, progress=None) -> DemoReport:
     if not settings.DEMO_MODE:
         raise RuntimeError("Le catalogue de démonstration ne peut être créé qu'en mode démonstration (DEMO_MODE).")
     if connection.vendor == "postgresql":
@@ -1151,7 +1163,7 @@ def seed_demo(*, sessions: int, seed: int, today: date | None = None) -> DemoRep
             cursor.execute("SET LOCAL statement_timeout = 0")  # a batch job: the web's timeout does not apply
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # the indexes made again after the load
     clear_catalogue()
-    builder = DemoBuilder(sessions=sessions, seed=seed, today=today or timezone.localdate())
+    builder = DemoBuilder(sessions=sessions, seed=seed, today=today or timezone.localdate(), progress=progress)
     with bulk_load(BULK_TABLES):
         report = builder.build()
     if connection.vendor == "postgresql":

@@ -275,6 +275,8 @@ def _spooled(spool) -> Iterator[FormationRecord]:
 
 def _write(spool, report, writer, progress) -> None:
     batch, written = [], 0
+    if progress is not None:  # the write starts now (a background job can no longer be cancelled)
+        progress("écriture", 0, report.sessions_total)
     for record in _spooled(spool):
         batch.append(record)
         if len(batch) >= BATCH_FORMATIONS:

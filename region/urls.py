@@ -9,6 +9,9 @@ app_name = "region"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("export/lheo.xml", views.export_lheo_view, name="export_lheo"),  # before export/<slug>.<fmt>
+    path("export/lheo/preparer/", views.export_lheo_prepare, name="export_lheo_prepare"),
+    path("export/lheo/<int:pk>/", views.export_job, name="export_job"),
+    path("export/lheo/<int:pk>/fichier.xml", views.export_job_download, name="export_job_download"),
     path("export/<slug:slug>.<str:fmt>", views.export, name="export"),
     path("organismes/", views.organisms, name="organisms"),
     path("organismes/<slug:slug>/", views.organism_detail, name="organism_detail"),
@@ -21,6 +24,7 @@ urlpatterns = [
     path("labels/<int:pk>/retrait/", views.label_withdraw, name="label_withdraw"),
     path("actions/<slug:public_id>/label/", views.action_label, name="action_label"),
     path("imports/", views.import_runs, name="import_runs"),
+    path("taches/", views.task_queue, name="task_queue"),
     path("imports/<int:pk>/", views.import_run, name="import_run"),
     path("imports/<int:pk>/rapport.csv", views.import_run_report, name="import_run_report"),
 ]

@@ -2,22 +2,26 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_tasks_db.models import DBTaskResult
 
 from candidatures.figures import LoopFigures
 from candidatures.models import Candidature
 from catalogue.decisions import GRANTABLE_ORGANISMS, LabelDecision, LabelError, priority_share_check
 from catalogue.models import Action, ActionLabel, Programme
 from catalogue.services import label_decide, label_grant_direct, programme_save
+from core import jobs
 from core.audit import readable_changes
-from core.models import AuditEntry
+from core.models import AuditEntry, EmailDelivery, Job
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Sheet, csv_bytes, xlsx_bytes
+from exchange import jobs as import_jobs
 from exchange.lheo_export import ExportScope
 from exchange.models import FeedSource, ImportRun
 from exchange.views import lheo_download
@@ -367,6 +371,62 @@ def export_lheo_view(request):
     return lheo_download(scope, "catalogue")
 
 
+@require_POST
+@staff_required()
+def export_lheo_prepare(request):
+    """The same export prepared as a file by a task (the whole offer takes seconds to minutes): the agent follows it
+    on its page and downloads it when ready."""
+    _, filters = dashboard_filters(request)
+    described = filters.describe()
+    job = Job.objects.create(
+        kind=Job.Kind.LHEO_EXPORT,
+        user=request.user,
+        label="Export LHÉO de l'offre publiée" + (f" ({described})" if described else ""),
+        stage="export",
+        params={
+            "programme": filters.programme.pk if filters.programme else None,
+            "department": filters.department.code if filters.department else "",
+            "base_url": request.build_absolute_uri("/"),
+        },
+    )
+    import_jobs.start_export(job)
+    return redirect("region:export_job", pk=job.pk)
+
+
+def own_export(request, pk) -> Job:
+    """An export is its requester's only: anyone else's is a 404."""
+    return get_object_or_404(Job.objects.filter(user=request.user, kind=Job.Kind.LHEO_EXPORT), pk=pk)
+
+
+@require_safe
+@staff_required()
+def export_job(request, pk):
+    job = own_export(request, pk)
+    jobs.fail_if_stale(job)
+    progress = jobs.read_progress(job) if job.is_active else {}
+    context = {"job": job, "done": progress.get("done") or 0}
+    if request.htmx:
+        response = render(request, "region/export_job_status.html", context)
+        if not job.is_active:
+            response.status_code = 286  # htmx stops polling
+        return response
+    return render(request, "region/export_job.html", context)
+
+
+@require_safe
+@staff_required()
+def export_job_download(request, pk):
+    job = own_export(request, pk)
+    if job.status != Job.Status.DONE or not job.output_path or not default_storage.exists(job.output_path):
+        raise Http404("Ce fichier n'est pas prêt, ou n'est plus disponible.")
+    return FileResponse(
+        default_storage.open(job.output_path, "rb"),
+        as_attachment=True,
+        filename=f"lheo-catalogue-{timezone.localtime(job.finished_at):%Y-%m-%d}.xml",
+        content_type="application/xml",
+    )
+
+
 # Imports of LHÉO files: every run, its counts and its full report ------------------------------------------------
 
 PROBLEM_COLUMNS = ["Fiche", "Numéro", "Ligne", "Élément", "Problème"]
@@ -422,3 +482,43 @@ def import_run_report(request, pk):
     response = HttpResponse(csv_bytes([PROBLEM_COLUMNS, *problem_rows(run)]), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-{run.started_at:%Y-%m-%d}.csv"'
     return response
+
+
+TASK_STATES = [("READY", "En attente"), ("RUNNING", "En cours"), ("FAILED", "En échec"), ("SUCCESSFUL", "Terminées")]
+
+
+@require_safe
+@staff_required()
+def task_queue(request):
+    """The background work: tasks waiting, running and failed (with their error), emails retried or failed, the
+    people's imports and exports that failed or were retried (ADR 0012)."""
+    since = timezone.now() - timezone.timedelta(days=7)
+    counts = dict(
+        DBTaskResult.objects.filter(enqueued_at__gte=since).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    tasks = {
+        status: list(
+            DBTaskResult.objects.filter(status=status)
+            .defer("args_kwargs", "return_value")
+            .order_by("-enqueued_at")[:50]
+        )
+        for status in ("READY", "RUNNING", "FAILED")
+    }
+    for result in tasks["FAILED"]:
+        result.error_line = (result.traceback or "").strip().splitlines()[-1:] or [result.exception_class_path]
+    emails = list(
+        EmailDelivery.objects.filter(
+            Q(status__in=[EmailDelivery.Status.RETRYING, EmailDelivery.Status.FAILED]) | Q(attempts__gt=1)
+        ).order_by("-created_at")[:50]
+    )
+    jobs = list(
+        Job.objects.filter(Q(status__in=[Job.Status.FAILED, *Job.ACTIVE]) | Q(attempts__gt=1))
+        .select_related("user", "organism")
+        .order_by("-created_at")[:50]
+    )
+    states = [(label, counts.get(status, 0)) for status, label in TASK_STATES]
+    return render(
+        request,
+        "region/task_queue.html",
+        {"states": states, "tasks": tasks, "emails": emails, "jobs": jobs},
+    )

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "rest_framework",
     "drf_spectacular",
+    "django_tasks_db",
     "core",
     "accounts",
     "organisms",
@@ -186,6 +187,20 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Background work (Django's Tasks framework, ADR 0012): tasks are stored in the database (django-tasks-db) and run by
+# `manage.py db_worker` processes (README, "Deployment"). Two queues: "default" for short work (emails), "long" for
+# imports and exports, so that a long import never holds an email back.
+TASK_QUEUES = ["default", "long"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
+# A background job (core.jobs) whose worker has not written its heartbeat for this long is taken as dead (the worker
+# was killed): it is marked failed and may be retried.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 60)
+# An import that ran longer than this also tells its author by email when it ends.
+JOB_EMAIL_AFTER_SECONDS = env_int("JOB_EMAIL_AFTER_SECONDS", 60)
+# Emails (core.mail): retried this many seconds after each failure, then recorded as failed for staff to see.
+EMAIL_RETRY_DELAYS = [int(delay) for delay in env_list("EMAIL_RETRY_DELAYS", ["60", "300", "1800", "7200", "21600"])]
 
 # Email (Django 6.1 MAILERS): SMTP in production, configured from the environment.
 MAILERS = {

@@ -16,6 +16,14 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Tasks run at once, in the process that enqueues them; a test about the worker itself starts `db_worker` with
+# TEST_TASKS_BACKEND=database (tests/core/workers.py).
+if os.environ.get("TEST_TASKS_BACKEND") == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}  # noqa: F405
+else:
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": TASK_QUEUES}}  # noqa: F405
+JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "60"))
+EMAIL_RETRY_DELAYS = [60, 300]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 # Tests speak plain HTTP to the test client and the live server; the production values are tested on their own.
 SECURE_SSL_REDIRECT = False

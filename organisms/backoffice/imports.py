@@ -3,19 +3,15 @@
 from uuid import uuid4
 
 from django.conf import settings
-from django.contrib import messages
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from core.french import counted
-from exchange.feeds import run_import
+from core.models import Job
+from exchange import jobs as import_jobs
 from exchange.lheo_export import ExportScope
-from exchange.lheo_import import ORGANISATION_POLICY, import_lheo
-from exchange.models import ImportRun
-from exchange.spreadsheet import COLUMNS, current_rows, to_csv, to_xlsx, upload_sessions
+from exchange.spreadsheet import COLUMNS, current_rows, to_csv, to_xlsx
 from exchange.views import lheo_download
 
 from ..permissions import approved_organism_required, organism_required
@@ -33,43 +29,35 @@ def export_lheo_view(request):
 @require_http_methods(["GET", "POST"])
 @approved_organism_required
 def import_lheo_view(request):
-    """Upload an LHÉO file of the organisation's offer: every problem listed, a preview, then one write."""
+    """Upload an LHÉO file of the organisation's offer: it is checked in the background (exchange.jobs), the person
+    follows it on the job's page, sees the preview there and confirms the one write."""
     form = LheoUploadForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and request.POST.get("confirmer"):
-        name = request.session.get("lheo_upload")
-        if not name or not name.startswith(f"imports/{request.organism.pk}-") or not default_storage.exists(name):
-            messages.error(request, "Le fichier à importer n'est plus disponible : déposez-le à nouveau.")
-            return redirect("backoffice:import_lheo")
-        with default_storage.open(name, "rb") as stored:
-            _, report = run_import(
-                stored.read(),
-                organism=request.organism,
-                policy=ORGANISATION_POLICY,
-                commit=True,
-                by=request.user,
-                trigger=ImportRun.Trigger.UPLOAD,
-                origin=request.session.get("lheo_upload_name", "fichier déposé"),
-            )
-        default_storage.delete(name)
-        request.session.pop("lheo_upload", None)
-        if report.written:
-            messages.success(request, f"Import terminé. {report.summary()}")
-            return redirect("backoffice:dashboard")
-    elif request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["fichier"]
-        data = upload.read()
-        report = import_lheo(data, organism=request.organism, commit=False, by=request.user)
-        forget_upload(request, "lheo_upload")
-        if report.ok:
-            name = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.xml", ContentFile(data))
-            request.session["lheo_upload"] = name
-            request.session["lheo_upload_name"] = upload.name[:200]
+        return start_upload(request, upload, kind=Job.Kind.LHEO_IMPORT, label="Import LHÉO", suffix="xml")
     return render(
         request,
         "organisms/import_lheo.html",
-        {"form": form, "report": report, "max_megabytes": round(settings.LHEO_IMPORT_MAX_BYTES / 1e6)},
+        {"form": form, "max_megabytes": round(settings.LHEO_IMPORT_MAX_BYTES / 1e6)},
     )
+
+
+def start_upload(request, upload, *, kind: str, label: str, suffix: str):
+    """Keeps the uploaded file, records the job, queues its check once the request commits, and sends the person to
+    the job's page. A new upload replaces the person's preview still waiting for confirmation."""
+    import_jobs.forget_previews(request.user, request.organism, kind)
+    path = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.{suffix}", upload)
+    job = Job.objects.create(
+        kind=kind,
+        user=request.user,
+        organism=request.organism,
+        label=f"{label} « {upload.name[:200]} »",
+        stage="check",
+        input_path=path,
+        params={"name": upload.name[:200]},
+    )
+    import_jobs.start_check(job)
+    return redirect("backoffice:job", pk=job.pk)
 
 
 SPREADSHEET_TYPES = {
@@ -94,45 +82,11 @@ def sessions_spreadsheet(request, kind, fmt):
 @require_http_methods(["GET", "POST"])
 @approved_organism_required
 def sessions_upload(request):
+    """Upload a spreadsheet of sessions: checked in the background like an LHÉO file (exchange.jobs), the preview and
+    the confirmation on the job's page."""
     form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and request.POST.get("confirmer"):
-        stored = request.session.get("sessions_upload")
-        if (
-            not stored
-            or not stored["path"].startswith(f"imports/{request.organism.pk}-")
-            or not default_storage.exists(stored["path"])
-        ):
-            messages.error(request, "Le fichier à importer n'est plus disponible : déposez-le à nouveau.")
-            return redirect("backoffice:sessions_upload")
-        with default_storage.open(stored["path"], "rb") as handle:
-            report = upload_sessions(
-                handle.read(), stored["name"], organism=request.organism, by=request.user, commit=True
-            )
-        default_storage.delete(stored["path"])
-        request.session.pop("sessions_upload", None)
-        if report.written:
-            messages.success(
-                request,
-                f"Import terminé : {counted(report.created, 'session créée', 'sessions créées')}, "
-                f"{counted(report.updated, 'modifiée', 'modifiées')}.",
-            )
-            return redirect("backoffice:dashboard")
-    elif request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["fichier"]
-        data = upload.read()
-        report = upload_sessions(data, upload.name, organism=request.organism, by=request.user, commit=False)
-        forget_upload(request, "sessions_upload")
-        if report.ok:
-            suffix = "xlsx" if upload.name.lower().endswith(".xlsx") else "csv"
-            path = default_storage.save(f"imports/{request.organism.pk}-{uuid4().hex}.{suffix}", ContentFile(data))
-            request.session["sessions_upload"] = {"path": path, "name": upload.name}
-    return render(request, "organisms/sessions_upload.html", {"form": form, "report": report, "columns": COLUMNS})
-
-
-def forget_upload(request, key: str) -> None:
-    """A new preview replaces the previous one: its stored file is deleted."""
-    stored = request.session.pop(key, None)
-    path = stored["path"] if isinstance(stored, dict) else stored
-    if path and default_storage.exists(path):
-        default_storage.delete(path)
+        suffix = "xlsx" if upload.name.lower().endswith(".xlsx") else "csv"
+        return start_upload(request, upload, kind=Job.Kind.SESSIONS_UPLOAD, label="Import du tableur", suffix=suffix)
+    return render(request, "organisms/sessions_upload.html", {"form": form, "report": None, "columns": COLUMNS})

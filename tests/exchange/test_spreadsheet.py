@@ -11,6 +11,7 @@ from core.models import AuditEntry
 from exchange.spreadsheet import HEADERS, upload_sessions
 from sessions.models import TrainingSession
 from tests.catalogue.factories import ActionFactory, FormationFactory, TrainingPlaceFactory
+from tests.exchange.uploads import confirm_upload, upload_and_check
 from tests.sessions.factories import TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def download(client, kind, fmt) -> bytes:
 
 
 def upload(client, name, data, **extra):
-    return client.post(reverse("backoffice:sessions_upload"), {"fichier": SimpleUploadedFile(name, data)} | extra)
+    return upload_and_check(client, {"fichier": SimpleUploadedFile(name, data)} | extra)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -46,7 +47,7 @@ def test_current_sessions_upload_back_unchanged(logged_in, records, fmt):
     before = list(TrainingSession.objects.order_by("pk").values())
     html = upload(logged_in, f"sessions.{fmt}", data).content.decode()
     assert "Aperçu : 0 session à créer, 0 à modifier, 3 inchangées" in html
-    logged_in.post(reverse("backoffice:sessions_upload"), {"confirmer": "1"})
+    confirm_upload(logged_in)
     assert list(TrainingSession.objects.order_by("pk").values()) == before
     assert not AuditEntry.objects.exists()
 
@@ -77,7 +78,7 @@ def test_template_then_new_and_changed_sessions(logged_in, records, member_a):
     csv.writer(buffer, delimiter=";").writerows(rows)
     html = upload(logged_in, "sessions.csv", buffer.getvalue().encode()).content.decode()
     assert "Aperçu : 1 session à créer, 1 à modifier, 2 inchangées" in html
-    logged_in.post(reverse("backoffice:sessions_upload"), {"confirmer": "1"})
+    confirm_upload(logged_in)
     assert TrainingSession.objects.filter(start_date=start, capacity=12, is_remote=True).exists()
     assert TrainingSession.objects.get(public_id=rows[1][0]).places_left == 2
     assert AuditEntry.objects.filter(actor=member_a).count() == 2

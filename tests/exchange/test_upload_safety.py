@@ -12,6 +12,7 @@ from django.urls import reverse
 from exchange.spreadsheet import HEADERS, MAX_ROWS, FileError, read_table, to_csv, to_xlsx
 from exchange.upload_safety import MAX_MEMBER_BYTES, check_zip
 from tests.catalogue.factories import ActionFactory, FormationFactory, TrainingPlaceFactory
+from tests.exchange.uploads import upload_and_check
 from tests.organisms.factories import MembershipFactory, OrganismFactory
 from tests.sessions.factories import TrainingSessionFactory
 
@@ -52,7 +53,7 @@ def logged_in(client, member_a):
 
 
 def upload(client, name, data):
-    return client.post(reverse("backoffice:sessions_upload"), {"fichier": SimpleUploadedFile(name, data)})
+    return upload_and_check(client, {"fichier": SimpleUploadedFile(name, data)})
 
 
 def test_the_zip_bomb_is_small_and_would_inflate_far_beyond_the_limit(zip_bomb):

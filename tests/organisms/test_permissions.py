@@ -4,6 +4,7 @@ objects, and success for the organisation's own. A back-office URL without an en
 import pytest
 from django.urls import reverse
 
+from core.models import Job
 from organisms.backoffice.urls import urlpatterns as backoffice_patterns
 from organisms.models import Invitation, Membership
 from tests.candidatures.factories import CandidatureFactory, MeetingFactory
@@ -35,6 +36,11 @@ MATRIX = {
     "export_lheo": {"args": lambda r: [], "GET": (200, 404)},  # B has nothing published: said, not exported
     "import_lheo": {"args": lambda r: [], "GET": (200, 200), "POST": (200, 200)},
     "sessions_upload": {"args": lambda r: [], "GET": (200, 200), "POST": (200, 200)},
+    "jobs": {"args": lambda r: [], "GET": (200, 200)},
+    "job": {"args": lambda r: [r["job"].pk], "GET": (200, 404)},
+    "job_confirm": {"args": lambda r: [r["job"].pk], "GET": (405, 405), "POST": (302, 404)},
+    "job_cancel": {"args": lambda r: [r["job"].pk], "GET": (405, 405), "POST": (302, 404)},
+    "job_retry": {"args": lambda r: [r["job"].pk], "GET": (405, 405), "POST": (302, 404)},
     "sessions_spreadsheet": {"args": lambda r: ["sessions", "csv"], "GET": (200, 200)},
     "members": {"args": lambda r: [], "GET": (200, 200)},
     "member_invite": {"args": lambda r: [], "GET": (405, 405), "POST": (302, 302)},
@@ -70,7 +76,25 @@ def records(organism_a, member_a, member_b):
     invitation = InvitationFactory(organism=organism_a, invited_by=member_a)
     candidature = CandidatureFactory(session=session)
     meeting = MeetingFactory(action=action)
+    # An import of member A's, done: confirming, cancelling or retrying it says it is too late.
+    job = Job.objects.create(
+        kind=Job.Kind.LHEO_IMPORT,
+        user=member_a,
+        organism=organism_a,
+        label="Import LHÉO",
+        status=Job.Status.DONE,
+        result={
+            "ok": True,
+            "written": True,
+            "summary": "LHÉO 2.3 (écrit)",
+            "schema_checked": True,
+            "counts": [],
+            "problems": [],
+            "problem_count": 0,
+        },
+    )
     return {
+        "job": job,
         "candidature": candidature,
         "meeting": meeting,
         "formation": formation,

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.groups import ADMINISTRATOR, LABELLER, VIEWER, ensure_region_groups
+from core.models import Job
 from exchange.models import ImportRun
 from region.urls import urlpatterns as region_patterns
 from tests.accounts.factories import UserFactory
@@ -31,6 +32,11 @@ MATRIX = {
     "import_runs": (lambda r: [], "view", None),
     "import_run": (lambda r: [r["run"].pk], "view", None),
     "import_run_report": (lambda r: [r["run"].pk], "view", None),
+    "task_queue": (lambda r: [], "view", None),
+    "export_lheo_prepare": (lambda r: [], None, "view"),
+    # Another agent's export: staff only, and then its requester only (tests/region/test_export_job.py).
+    "export_job": (lambda r: [r["export"].pk], None, None),
+    "export_job_download": (lambda r: [r["export"].pk], None, None),
 }
 POWERS = {VIEWER: {"view"}, LABELLER: {"view", "label"}, ADMINISTRATOR: {"view", "label", "organism", "programme"}}
 
@@ -49,6 +55,9 @@ def records(db):
         "programme": ProgrammeFactory(),
         "label": ActionLabelFactory(action=action),
         "action": action,
+        "export": Job.objects.create(
+            kind=Job.Kind.LHEO_EXPORT, user=UserFactory(region_agent=True), label="Export LHÉO", stage="export"
+        ),
         "run": ImportRun.objects.create(
             origin="flux.xml", trigger=ImportRun.Trigger.COMMAND, started_at=timezone.now()
         ),

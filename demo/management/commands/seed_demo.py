@@ -4,6 +4,7 @@ from datetime import date
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.progress import CommandOutput, add_json_argument
 from demo.builder import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, catalogue_is_empty, seed_demo
 
 
@@ -24,8 +25,10 @@ class Command(BaseCommand):
             action="store_true",
             help="Ne fait rien si le catalogue contient déjà des organismes (utilisé par make run).",
         )
+        add_json_argument(parser)
 
-    def handle(self, *args, sessions, seed, today, keep_existing, **options):
+    def handle(self, *args, sessions, seed, today, keep_existing, json=False, **options):
+        out = CommandOutput(self, json_mode=json)
         if not settings.DEMO_MODE:
             raise CommandError(
                 "Refusé : le catalogue de démonstration n'est créé qu'avec DEMO_MODE (réglages de développement)."
@@ -33,17 +36,25 @@ class Command(BaseCommand):
         if sessions < 1:
             raise CommandError("--sessions doit être un nombre entier positif.")
         if keep_existing and not catalogue_is_empty():
-            self.stdout.write("Catalogue déjà présent : rien n'est modifié (sans --keep-existing, il serait remplacé).")
-            self.print_accounts()
+            if not json:
+                self.print_accounts()
+            out.summary(
+                "Catalogue déjà présent : rien n'est modifié (sans --keep-existing, il serait remplacé).",
+                {"command": "seed_demo", "seeded": False},
+            )
             return
         started = time.perf_counter()
         try:
-            report = seed_demo(sessions=sessions, seed=seed, today=today)
+            report = seed_demo(sessions=sessions, seed=seed, today=today, progress=out.progress)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
-        self.stdout.write(f"Catalogue de démonstration : {report.summary()} ({elapsed:.1f} s)")
-        self.print_accounts()
+        if not json:
+            self.print_accounts()
+        out.summary(
+            f"Catalogue de démonstration : {report.summary()} ({elapsed:.1f} s)",
+            {"command": "seed_demo", "seeded": True, "sessions": sessions, "seed": seed, "seconds": round(elapsed, 1)},
+        )
 
     def print_accounts(self):
         self.stdout.write("")

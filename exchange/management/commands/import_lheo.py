@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from core.progress import CommandOutput, add_json_argument
 from exchange.feeds import run_import
 from exchange.lheo_import import FEED_POLICY, Policy
 from exchange.models import FeedSource, ImportRun
@@ -31,8 +32,10 @@ class Command(BaseCommand):
             metavar="NOM",
             help="Le flux configuré d'où vient le fichier : ses fiches absentes du fichier sont archivées.",
         )
+        add_json_argument(parser)
 
-    def handle(self, *args, file, commit, max_rejected, all_or_nothing, source, **options):
+    def handle(self, *args, file, commit, max_rejected, all_or_nothing, source, json=False, **options):
+        out = CommandOutput(self, json_mode=json)
         if not 0 <= max_rejected <= 100:
             raise CommandError("--max-rejected est un pourcentage, entre 0 et 100.")
         feed = None
@@ -42,19 +45,37 @@ class Command(BaseCommand):
                 raise CommandError(f"Flux inconnu : {source} (voir l'administration, « Flux LHÉO »).")
         policy = Policy(all_or_nothing=all_or_nothing, max_rejected_percent=max_rejected)
         try:
-            _, report = run_import(
-                file, feed=feed, policy=policy, commit=commit, trigger=ImportRun.Trigger.COMMAND, origin=file
+            run, report = run_import(
+                file,
+                feed=feed,
+                policy=policy,
+                commit=commit,
+                trigger=ImportRun.Trigger.COMMAND,
+                origin=file,
+                progress=lambda stage, done, total: out.progress(f"Sessions ({stage})", done, total),
             )
         except FileNotFoundError as error:
             raise CommandError(f"Fichier introuvable : {file}") from error
         if not report.schema_checked:
-            self.stdout.write(
-                "Attention : schéma officiel LHÉO non configuré (LHEO_XSD_PATH), vérifications du portail seules."
-            )
+            out.line("Attention : schéma officiel LHÉO non configuré (LHEO_XSD_PATH), vérifications du portail seules.")
         for problem in report.problems:
-            self.stdout.write(f"  {problem}")
+            out.line(f"  {problem}")
         if report.archiving and report.ok:
-            self.stdout.write(report.archiving)
-        self.stdout.write(report.summary())
+            out.line(report.archiving)
+        out.summary(
+            report.summary(),
+            {
+                "command": "import_lheo",
+                "file": file,
+                "ok": report.ok,
+                "written": report.written,
+                "run": run.pk if run is not None else None,
+                "sessions_total": report.sessions_total,
+                "sessions_rejected": report.sessions_rejected,
+                "problems": report.problem_count,
+                "counts": {kind: counts.as_dict() for kind, counts in report.counts.items()},
+                "refused": report.refused,
+            },
+        )
         if not report.ok:
             raise CommandError(f"{report.problem_count} problème(s) : rien n'est écrit.")

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from core.progress import CommandOutput, add_json_argument
 from sessions.reminders import due_digests, send_digest
 
 
@@ -15,13 +16,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--send", action="store_true", help="Envoie réellement les courriels.")
         parser.add_argument("--base-url", default=settings.PORTAL_BASE_URL, help="Adresse du portail dans les liens.")
+        add_json_argument(parser)
 
-    def handle(self, *args, send, base_url, **options):
+    def handle(self, *args, send, base_url, json=False, **options):
+        out = CommandOutput(self, json_mode=json)
         now = timezone.now()
         digests = due_digests(now=now, today=timezone.localdate(now))
         sent, failed = [], []
-        for digest in digests:
-            self.stdout.write(
+        for done, digest in enumerate(digests):
+            out.progress("Récapitulatifs", done, len(digests))
+            out.line(
                 f"  {digest.organism.usual_name} : {len(digest.sessions)} session(s)"
                 + (f", {len(digest.late_candidatures)} candidature(s) en retard" if digest.late_candidatures else "")
                 + f" → {', '.join(digest.recipients)}"
@@ -38,8 +42,9 @@ class Command(BaseCommand):
                 )
         if not send:
             sessions = sum(len(d.sessions) for d in digests)
-            self.stdout.write(
-                f"{len(digests)} récapitulatif(s) à envoyer (simulation : ajoutez --send), {sessions} session(s)."
+            out.summary(
+                f"{len(digests)} récapitulatif(s) à envoyer (simulation : ajoutez --send), {sessions} session(s).",
+                {"command": "send_freshness_reminders", "send": False, "digests": len(digests), "sessions": sessions},
             )
             return
         summary = f"{len(sent)} récapitulatif(s) envoyés, {sum(len(d.sessions) for d in sent)} session(s)"
@@ -48,4 +53,14 @@ class Command(BaseCommand):
                 f" ; {len(failed)} en échec ({sum(len(d.sessions) for d in failed)} session(s)), "
                 "nouvel essai au prochain passage"
             )
-        self.stdout.write(summary + ".")
+        out.summary(
+            summary + ".",
+            {
+                "command": "send_freshness_reminders",
+                "send": True,
+                "sent": len(sent),
+                "sessions": sum(len(d.sessions) for d in sent),
+                "failed": len(failed),
+                "failed_sessions": sum(len(d.sessions) for d in failed),
+            },
+        )

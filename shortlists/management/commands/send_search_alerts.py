@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from core.progress import CommandOutput, add_json_argument
 from shortlists.alerts import forget_ended, run_alerts
 
 
@@ -15,12 +16,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--send", action="store_true", help="Envoie réellement les courriels.")
         parser.add_argument("--base-url", default=settings.PORTAL_BASE_URL, help="Adresse du portail dans les liens.")
+        add_json_argument(parser)
 
-    def handle(self, *args, send, base_url, **options):
+    def handle(self, *args, send, base_url, json=False, **options):
+        out = CommandOutput(self, json_mode=json)
         now = timezone.now()
-        summary = run_alerts(now=now, send=send, base_url=base_url, write=self.stdout.write)
+        summary = run_alerts(now=now, send=send, base_url=base_url, write=out.line)
+        data = {"command": "send_search_alerts", "send": send, "examined": summary.examined}
         if not send:
-            self.stdout.write(f"{summary.examined} recherche(s) à examiner (simulation : ajoutez --send).")
+            out.summary(f"{summary.examined} recherche(s) à examiner (simulation : ajoutez --send).", data)
             return
         forgotten = forget_ended(today=timezone.localdate(now))
         line = (
@@ -29,4 +33,5 @@ class Command(BaseCommand):
         )
         if summary.failed:
             line += f" ; {summary.failed} en échec, nouvel essai au prochain passage"
-        self.stdout.write(line + f" ; {forgotten} session(s) terminée(s) oubliée(s).")
+        data |= {"sent": summary.sent, "sessions": summary.sessions, "failed": summary.failed, "forgotten": forgotten}
+        out.summary(line + f" ; {forgotten} session(s) terminée(s) oubliée(s).", data)
