@@ -151,6 +151,7 @@ def journeys() -> list[Journey]:
         ("tableur", reverse("backoffice:sessions_upload")),
         ("lheo", reverse("backoffice:import_lheo")),
         ("historique", reverse("backoffice:history")),
+        ("imports-organisme", reverse("backoffice:jobs")),
     ]
     if received:
         member_pages.append(("candidature-recue", reverse("backoffice:candidature_detail", args=[received.public_id])))
@@ -173,6 +174,7 @@ def journeys() -> list[Journey]:
         ("label", reverse("region:label_detail", args=[label.pk])),
         ("labelliser", reverse("region:action_label", args=[own_action.public_id])),
         ("imports", reverse("region:import_runs")),
+        ("taches", reverse("region:task_queue")),
     ]
     if run:
         agent_pages.append(("import", reverse("region:import_run", args=[run.pk])))
@@ -241,4 +243,14 @@ NOT_PAGES = {
     "region:organism_decision",
     "region:label_withdraw",
     "region:import_run_report",
+    # A background job's own pages need a job in a given state: axe checks them, wide and on a phone, in
+    # tests/browser/test_import_progress_journey.py and tests/browser/test_task_pages_journey.py.
+    "backoffice:job",
+    "region:export_job",
+    # POST-only actions and a file.
+    "backoffice:job_cancel",
+    "backoffice:job_confirm",
+    "backoffice:job_retry",
+    "region:export_lheo_prepare",
+    "region:export_job_download",
 }
