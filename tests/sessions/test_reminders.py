@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.groups import ADMINISTRATOR, ensure_region_groups
 from core.models import AuditEntry, EmailDelivery
 from sessions.models import SessionReminder, TrainingSession
+from sessions.reminders import due_digests, queue_digest
 from tests.accounts.factories import UserFactory
 from tests.catalogue.factories import ActionFactory, FormationFactory
 from tests.organisms.factories import MembershipFactory
@@ -130,3 +131,13 @@ def test_a_retry_sends_the_digest_once_the_server_is_back(stale_catalogue, remin
     call_command("send_pending_emails")  # the server is back
     assert len(mail.outbox) == 2
     assert [(d.status, d.attempts) for d in EmailDelivery.objects.all()] == [("sent", 2)] * 2
+
+
+def test_two_runs_at_once_remind_a_session_once(stale_catalogue, django_capture_on_commit_callbacks):
+    # Both runs found the same digests before either recorded them: the second records and sends nothing.
+    now = timezone.now()
+    first, second = (due_digests(now=now, today=timezone.localdate(now)) for _ in range(2))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert [queue_digest(digest=d, base_url="http://testserver", now=now) for d in first] == [True, True]
+        assert [queue_digest(digest=d, base_url="http://testserver", now=now) for d in second] == [False, False]
+    assert len(mail.outbox) == 2 and EmailDelivery.objects.count() == 2 and SessionReminder.objects.count() == 6
