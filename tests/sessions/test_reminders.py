@@ -1,3 +1,4 @@
+import json
 import re
 from datetime import timedelta
 
@@ -141,3 +142,14 @@ def test_two_runs_at_once_remind_a_session_once(stale_catalogue, django_capture_
         assert [queue_digest(digest=d, base_url="http://testserver", now=now) for d in first] == [True, True]
         assert [queue_digest(digest=d, base_url="http://testserver", now=now) for d in second] == [False, False]
     assert len(mail.outbox) == 2 and EmailDelivery.objects.count() == 2 and SessionReminder.objects.count() == 6
+
+
+def test_the_json_summary_counts_the_digests_queued(stale_catalogue, capsys, remind):
+    remind("--send", "--json")
+    assert json.loads(capsys.readouterr().out) == {
+        "command": "send_freshness_reminders",
+        "send": True,
+        "queued": 2,
+        "sessions": 6,
+    }
+    assert EmailDelivery.objects.count() == 2

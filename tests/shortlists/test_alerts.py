@@ -3,6 +3,7 @@ second run none, an unsubscribe stops them."""
 
 import email
 import email.policy
+import json
 import re
 import time
 from datetime import timedelta
@@ -102,6 +103,18 @@ def test_a_new_session_is_announced_once_and_unsubscribe_stops_the_alerts(saved,
     assert "1 recherche(s) examinée(s), 1 alerte(s) mise(s) en file d'envoi, 1 session(s) annoncée(s)" in summary
     assert len(mail.outbox) == 1
     assert EmailDelivery.objects.get().status == EmailDelivery.Status.SENT
+    a_day_passes(saved)
+    TrainingSessionFactory(action__formation__title="Développeur Java")
+    assert json.loads(run("--send", "--json")) == {
+        "command": "send_search_alerts",
+        "send": True,
+        "examined": 1,
+        "queued": 1,
+        "sessions": 1,
+        "forgotten": 0,
+    }
+    assert len(mail.outbox) == 2
+    mail.outbox.pop()
     email = mail.outbox[0]
     assert email.to == ["demandeur@example.org"]
     assert email.subject == "[Catalogue des formations] 1 nouvelle session pour « Développeur »"
@@ -116,7 +129,7 @@ def test_a_new_session_is_announced_once_and_unsubscribe_stops_the_alerts(saved,
     assert run("--send").startswith("0 recherche(s) examinée(s), 0 alerte(s) mise(s) en file d'envoi")
     a_day_passes(saved)
     assert "1 recherche(s) examinée(s), 0 alerte(s) mise(s) en file d'envoi" in run("--send")
-    assert len(mail.outbox) == 1 and EmailDelivery.objects.count() == 1
+    assert len(mail.outbox) == 1 and EmailDelivery.objects.count() == 2  # the first alert and the JSON run's
 
     # One click from the email (RFC 8058: the mail client posts, no login, no CSRF token).
     path = unsubscribe.split("://", 1)[1].split("/", 1)[1]
