@@ -90,7 +90,7 @@ def main():
         summary = run_alerts(now=timezone.now(), send=True, base_url="http://127.0.0.1:8000")
         runs.append(time.perf_counter() - started)
         print(
-            f"run {run}: {runs[-1]:.1f} s, {summary.examined} searches, {summary.sent} alerts, {summary.sessions} sessions"
+            f"run {run}: {runs[-1]:.1f} s, {summary.examined} searches, {summary.queued} alerts queued, {summary.sessions} sessions"
         )
     print(
         f"alerts run: median {statistics.median(runs):.1f} s for {summary.examined} searches with an alert, {len(runs)} runs"

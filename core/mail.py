@@ -12,7 +12,9 @@ the first attempt has been made (sent, or failed and to be retried); with a work
 With ATOMIC_REQUESTS the request's transaction commits when the view returns, before the message middleware stores
 the messages, so the message shows on the page the view redirects to.
 
-Batch commands, which run outside any transaction, send with `mail_send` and act on its answer.
+The cron commands (`send_freshness_reminders`, `send_search_alerts`) go the same way: each digest or alert is
+recorded with what it announces, in one transaction, so a refused email is retried by the task and, after the last
+try, listed as failed for staff; it is never announced again by the next run.
 """
 
 import logging
@@ -70,15 +72,18 @@ def _send(subject: str, body: str, to, headers: dict) -> None:
     EmailMessage(subject=subject, body=body, to=list(to), headers=headers).send()
 
 
-def mail_on_commit(mail: Mail, *, request=None, sent_message: str = "", failure_message: str = "") -> None:
+def mail_on_commit(
+    mail: Mail, *, request=None, sent_message: str = "", failure_message: str = ""
+) -> EmailDelivery | None:
     """Records `mail` for delivery in the current transaction and enqueues its sending once it commits (at once
     outside a transaction; never if it rolls back).
 
     With a request, the person is told on the next page: `sent_message` (if any) when the email left or is on its
-    way, `failure_message` when the first attempt failed (it is retried).
+    way, `failure_message` when the first attempt failed (it is retried). Returns the delivery (None without
+    recipients).
     """
     if not mail.to:
-        return
+        return None
     delivery = EmailDelivery.objects.create(
         subject=mail.subject[:300], body=mail.body, to=list(mail.to), headers=dict(mail.headers)
     )
@@ -103,6 +108,7 @@ def mail_on_commit(mail: Mail, *, request=None, sent_message: str = "", failure_
             messages.success(request, sent_message, fail_silently=True)
 
     transaction.on_commit(deliver)
+    return delivery
 
 
 @task(queue_name="default")

@@ -6,12 +6,13 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
 from candidatures.models import Candidature
 from catalogue.choices import RecruitmentState
-from core.mail import mail_render, mail_send
+from core.mail import mail_on_commit, mail_render
 from organisms.models import Membership, Organism
 
 from .models import SessionReminder, TrainingSession
@@ -112,31 +113,45 @@ def due_digests(*, now: datetime, today: date) -> list[Digest]:
     return [d for d in by_organism.values() if d.recipients]
 
 
-def send_digest(*, digest: Digest, base_url: str, now: datetime) -> bool:
-    """Sends the digest and, once it has left, records its sessions as reminded for this period. False when it could
-    not leave (logged): nothing is recorded, so its sessions are in the next run's digest."""
-    token = confirmation_token(organism=digest.organism, session_ids=[s.pk for s in digest.sessions])
-    late = [
-        (c, base_url.rstrip("/") + reverse("backoffice:candidature_detail", args=[c.public_id]))
-        for c in digest.late_candidatures
-    ]
-    base = base_url.rstrip("/")
-    context = {
-        "organism": digest.organism,
-        "sessions": digest.sessions,
-        "link": base + reverse("sessions_confirm", args=[token]),
-        "days": settings.CONFIRMATION_LINK_MAX_AGE_DAYS,
-        "stale_after_days": settings.SESSION_STALE_AFTER_DAYS,
-        "dashboard": base + reverse("backoffice:dashboard"),
-        "late": late,
-    }
-    if not mail_send(mail_render("sessions/email/freshness_digest", context, to=digest.recipients)):
-        return False
-    SessionReminder.objects.bulk_create(
-        [SessionReminder(session=s, period=period_of(s), sent_at=now) for s in digest.sessions],
-        ignore_conflicts=True,
-    )
-    Candidature.objects.filter(pk__in=[c.pk for c in digest.late_candidatures], reminded_at__isnull=True).update(
-        reminded_at=now
-    )
+def queue_digest(*, digest: Digest, base_url: str, now: datetime) -> bool:
+    """Records the digest for delivery (core.mail: sent by a task once committed, retried, failures listed for staff)
+    and, in the same transaction, its sessions as reminded for this period and its late candidatures as reminded.
+
+    The organisation is locked first and what another run recorded meanwhile is left out, so two runs at once never
+    remind a session twice in a period. False when nothing is left to remind."""
+    with transaction.atomic():
+        Organism.objects.select_for_update().filter(pk=digest.organism.pk).first()
+        reminded = set(
+            SessionReminder.objects.filter(session__in=[s.pk for s in digest.sessions]).values_list(
+                "session_id", "period"
+            )
+        )
+        digest.sessions = [s for s in digest.sessions if (s.pk, period_of(s)) not in reminded]
+        opening = Candidature.objects.filter(
+            pk__in=[c.pk for c in digest.late_candidatures], reminded_at__isnull=True
+        ).exists()
+        if not digest.sessions and not opening:
+            return False
+        token = confirmation_token(organism=digest.organism, session_ids=[s.pk for s in digest.sessions])
+        base = base_url.rstrip("/")
+        late = [
+            (c, base + reverse("backoffice:candidature_detail", args=[c.public_id])) for c in digest.late_candidatures
+        ]
+        context = {
+            "organism": digest.organism,
+            "sessions": digest.sessions,
+            "link": base + reverse("sessions_confirm", args=[token]),
+            "days": settings.CONFIRMATION_LINK_MAX_AGE_DAYS,
+            "stale_after_days": settings.SESSION_STALE_AFTER_DAYS,
+            "dashboard": base + reverse("backoffice:dashboard"),
+            "late": late,
+        }
+        mail_on_commit(mail_render("sessions/email/freshness_digest", context, to=digest.recipients))
+        SessionReminder.objects.bulk_create(
+            [SessionReminder(session=s, period=period_of(s), sent_at=now) for s in digest.sessions],
+            ignore_conflicts=True,
+        )
+        Candidature.objects.filter(pk__in=[c.pk for c in digest.late_candidatures], reminded_at__isnull=True).update(
+            reminded_at=now
+        )
     return True

@@ -1,8 +1,10 @@
 """Email alerts of saved searches: the sessions that newly match, as a daily or weekly digest.
 
 A session is announced once per saved search (`SavedSearchMatch`, unique per search and session), however often the
-command runs; a digest that cannot leave records nothing, so its sessions are in the next one. Each email carries a
-one-click unsubscribe (signed link, no login; `List-Unsubscribe` and `List-Unsubscribe-Post` headers, RFC 8058)."""
+command runs: the alert is recorded for delivery (core.mail: sent by a task once committed, retried with backoff, a
+permanent failure listed for staff on the region's task page) in the transaction that records its sessions as
+announced. Each email carries a one-click unsubscribe (signed link, no login; `List-Unsubscribe` and
+`List-Unsubscribe-Post` headers, RFC 8058, kept by the delivery)."""
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -12,7 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from core.mail import mail_render, mail_send
+from core.mail import mail_on_commit, mail_render
 from sessions.models import TrainingSession
 
 from .models import SavedSearch, SavedSearchMatch
@@ -73,9 +75,8 @@ def alert_mail(alert: Alert, *, base_url: str, today):
 @dataclass
 class RunSummary:
     examined: int = 0
-    sent: int = 0
+    queued: int = 0
     sessions: int = 0
-    failed: int = 0
 
 
 def run_alerts(*, now: datetime, send: bool, base_url: str, write=lambda line: None) -> RunSummary:
@@ -97,16 +98,13 @@ def run_alerts(*, now: datetime, send: bool, base_url: str, write=lambda line: N
             if not send:
                 continue
             if alert.new_ids:
-                if not mail_send(alert_mail(alert, base_url=base_url, today=today)):
-                    summary.failed += 1
-                    write(f"  {saved.user.email} : envoi impossible, nouvel essai au prochain passage.")
-                    continue
+                mail_on_commit(alert_mail(alert, base_url=base_url, today=today))
                 SavedSearchMatch.objects.bulk_create(
                     [SavedSearchMatch(saved_search=saved, session_id=pk, announced_at=now) for pk in alert.new_ids],
                     batch_size=2000,
                     ignore_conflicts=True,
                 )
-                summary.sent += 1
+                summary.queued += 1
                 summary.sessions += len(alert.new_ids)
             SavedSearch.objects.filter(pk=saved.pk).update(last_checked_at=now)
     return summary

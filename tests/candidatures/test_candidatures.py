@@ -202,21 +202,25 @@ def test_the_person_follows_and_withdraws(client, jobseeker, django_capture_on_c
     assert "J'ai trouvé un emploi." in mail.outbox[-1].body
 
 
-def test_unanswered_candidatures_past_two_working_days_join_the_freshness_digest(member_a):
+def test_unanswered_candidatures_past_two_working_days_join_the_freshness_digest(
+    member_a, django_capture_on_commit_callbacks
+):
     organism = member_a.memberships.get().organism
     late = CandidatureFactory(
         session=TrainingSessionFactory(action__formation__organism=organism),
         answer_due_at=timezone.now() - timedelta(hours=1),
     )
     CandidatureFactory(session=TrainingSessionFactory(action__formation__organism=organism))  # not late yet
-    call_command("send_freshness_reminders", "--send", stdout=StringIO())
+    with django_capture_on_commit_callbacks(execute=True):  # the digest's delivery task runs once it commits
+        call_command("send_freshness_reminders", "--send", stdout=StringIO())
     digest = mail.outbox[-1]
     assert "1 candidature(s) sans réponse depuis plus de deux jours ouvrés" in digest.body
     assert reverse("backoffice:candidature_detail", args=[late.public_id]) in digest.body
     late.refresh_from_db()
     assert late.reminded_at is not None
     mail.outbox.clear()
-    call_command("send_freshness_reminders", "--send", stdout=StringIO())
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_freshness_reminders", "--send", stdout=StringIO())
     assert mail.outbox == []  # reminded once
 
 

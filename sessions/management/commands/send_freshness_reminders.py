@@ -3,14 +3,15 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from core.progress import CommandOutput, add_json_argument
-from sessions.reminders import due_digests, send_digest
+from sessions.reminders import due_digests, queue_digest
 
 
 class Command(BaseCommand):
     help = (
         "Envoie à chaque organisme un récapitulatif de ses sessions à confirmer (non confirmées depuis "
         f"{settings.SESSION_STALE_AFTER_DAYS} jours, ou qui commencent bientôt), avec un lien de confirmation. "
-        "Simulation sans --send ; une session n'est rappelée qu'une fois par période."
+        "Simulation sans --send ; une session n'est rappelée qu'une fois par période ; chaque récapitulatif est envoyé "
+        "par une tâche, réessayé en cas d'échec, et un échec définitif est affiché sur la page des tâches de la Région."
     )
 
     def add_arguments(self, parser):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         out = CommandOutput(self, json_mode=json)
         now = timezone.now()
         digests = due_digests(now=now, today=timezone.localdate(now))
-        sent, failed = [], []
+        queued = []
         for done, digest in enumerate(digests):
             out.progress("Récapitulatifs", done, len(digests))
             out.line(
@@ -30,16 +31,10 @@ class Command(BaseCommand):
                 + (f", {len(digest.late_candidatures)} candidature(s) en retard" if digest.late_candidatures else "")
                 + f" → {', '.join(digest.recipients)}"
             )
-            if not send:
-                continue
-            # A digest that cannot leave is not recorded (its sessions are in the next run's) and stops no other.
-            if send_digest(digest=digest, base_url=base_url, now=now):
-                sent.append(digest)
-            else:
-                failed.append(digest)
-                self.stderr.write(
-                    f"  {digest.organism.usual_name} : envoi impossible, nouvel essai au prochain passage."
-                )
+            # Recorded with its sessions as reminded, then sent by a task (retried; a failure is listed for staff on
+            # the region's task page): the next run never reminds them again in this period.
+            if send and queue_digest(digest=digest, base_url=base_url, now=now):
+                queued.append(digest)
         if not send:
             sessions = sum(len(d.sessions) for d in digests)
             out.summary(
@@ -47,20 +42,8 @@ class Command(BaseCommand):
                 {"command": "send_freshness_reminders", "send": False, "digests": len(digests), "sessions": sessions},
             )
             return
-        summary = f"{len(sent)} récapitulatif(s) envoyés, {sum(len(d.sessions) for d in sent)} session(s)"
-        if failed:
-            summary += (
-                f" ; {len(failed)} en échec ({sum(len(d.sessions) for d in failed)} session(s)), "
-                "nouvel essai au prochain passage"
-            )
+        sessions = sum(len(d.sessions) for d in queued)
         out.summary(
-            summary + ".",
-            {
-                "command": "send_freshness_reminders",
-                "send": True,
-                "sent": len(sent),
-                "sessions": sum(len(d.sessions) for d in sent),
-                "failed": len(failed),
-                "failed_sessions": sum(len(d.sessions) for d in failed),
-            },
+            f"{len(queued)} récapitulatif(s) mis en file d'envoi, {sessions} session(s).",
+            {"command": "send_freshness_reminders", "send": True, "queued": len(queued), "sessions": sessions},
         )

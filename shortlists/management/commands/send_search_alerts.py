@@ -10,7 +10,8 @@ class Command(BaseCommand):
     help = (
         "Envoie les alertes des recherches enregistrées : les sessions qui correspondent nouvellement, chaque jour "
         "ou chaque semaine selon la recherche. Simulation sans --send ; une session n'est annoncée qu'une fois par "
-        "recherche, quel que soit le nombre de passages."
+        "recherche, quel que soit le nombre de passages ; chaque alerte est envoyée par une tâche, réessayée en cas "
+        "d'échec, et un échec définitif est affiché sur la page des tâches de la Région."
     )
 
     def add_arguments(self, parser):
@@ -28,10 +29,8 @@ class Command(BaseCommand):
             return
         forgotten = forget_ended(today=timezone.localdate(now))
         line = (
-            f"{summary.examined} recherche(s) examinée(s), {summary.sent} alerte(s) envoyée(s), "
+            f"{summary.examined} recherche(s) examinée(s), {summary.queued} alerte(s) mise(s) en file d'envoi, "
             f"{summary.sessions} session(s) annoncée(s)"
         )
-        if summary.failed:
-            line += f" ; {summary.failed} en échec, nouvel essai au prochain passage"
-        data |= {"sent": summary.sent, "sessions": summary.sessions, "failed": summary.failed, "forgotten": forgotten}
+        data |= {"queued": summary.queued, "sessions": summary.sessions, "forgotten": forgotten}
         out.summary(line + f" ; {forgotten} session(s) terminée(s) oubliée(s).", data)
