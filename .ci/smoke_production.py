@@ -159,7 +159,7 @@ def main() -> int:
         pages = [
             "/",
             "/formations/?q=developpeur",
-            "/formations/?commune=94028&rayon=20",
+            "/formations/?commune=94028&rayon=10",
             "/formations/carte/",
             "/api/v1/actions/",
             "/api/v1/sessions/?departement=93",
