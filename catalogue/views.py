@@ -175,6 +175,7 @@ def session_ical(request, public_id, session_id):
 
 
 @require_safe
+@transaction.non_atomic_requests  # reads only, like the search
 def search_map(request):
     """The results on a map, the trainings at a distance listed beside it; the list of results stays the primary,
     accessible view."""

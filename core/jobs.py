@@ -46,8 +46,31 @@ def progress_file(job: Job) -> Path:
     return jobs_dir() / f"{job.pk}.json"
 
 
-def cancel_file(job: Job) -> Path:
-    return jobs_dir() / f"{job.pk}.cancel"
+def gate_file(job: Job) -> Path:
+    """Decides between the person's cancel and the worker's write, whichever comes first (`_take_gate`)."""
+    return jobs_dir() / f"{job.pk}.gate"
+
+
+def _take_gate(job: Job, claim: str) -> str:
+    """Creates the gate holding `claim` ("cancel" or "write") unless it exists, in one step (a hard link fails when
+    the name is taken, and the file it links already holds the claim); answers the claim that holds the gate."""
+    path = gate_file(job)
+    temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    temporary.write_text(claim)
+    try:
+        os.link(temporary, path)
+        return claim
+    except FileExistsError:
+        return path.read_text()
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _gate_claim(job: Job) -> str:
+    try:
+        return gate_file(job).read_text()
+    except OSError:
+        return ""
 
 
 def read_progress(job: Job) -> dict:
@@ -78,12 +101,14 @@ def enqueue_on_commit(task, job: Job) -> None:
 def request_cancel(job: Job) -> bool:
     """Asks the worker to stop before it writes; a job still waiting is cancelled at once. False when too late."""
     if job.status == Job.Status.WAITING:
-        job.status, job.finished_at, job.cancel_requested = Job.Status.CANCELLED, timezone.now(), True
-        job.save(update_fields=["status", "finished_at", "cancel_requested"])
-        return True
-    if job.status != Job.Status.RUNNING or read_progress(job).get("writing"):
+        now = timezone.now()
+        waiting = Job.objects.filter(pk=job.pk, status=Job.Status.WAITING)
+        if waiting.update(status=Job.Status.CANCELLED, finished_at=now, cancel_requested=True):
+            job.status, job.finished_at, job.cancel_requested = Job.Status.CANCELLED, now, True
+            return True
+        job.refresh_from_db()  # a worker took it meanwhile: cancelled like a running job, if it has not written
+    if job.status != Job.Status.RUNNING or _take_gate(job, "cancel") != "cancel":
         return False
-    cancel_file(job).touch()
     Job.objects.filter(pk=job.pk).update(cancel_requested=True)
     return True
 
@@ -105,7 +130,8 @@ class Progress:
             self.check_cancel()
 
     def writing(self) -> None:
-        self.check_cancel()
+        if _take_gate(self.job, "write") != "write":
+            raise Cancelled()
         with self.lock:
             self.state["writing"] = True
             _write_progress(self.job, self.state)
@@ -116,7 +142,7 @@ class Progress:
             _write_progress(self.job, self.state)
 
     def check_cancel(self) -> None:
-        if cancel_file(self.job).exists():
+        if _gate_claim(self.job) == "cancel":
             raise Cancelled()
 
 
@@ -134,7 +160,8 @@ def running(job_id: int, *, stage: str = ""):
         return
     job = Job.objects.get(pk=job_id)
     Job.objects.filter(pk=job_id).update(attempts=job.attempts + 1)
-    cancel_file(job).unlink(missing_ok=True)
+    if _gate_claim(job) == "write":  # left by an attempt killed while writing: this retry writes again
+        gate_file(job).unlink(missing_ok=True)
     progress = Progress(job)
     progress(stage or job.stage, 0, None)
     stop = threading.Event()
@@ -165,7 +192,7 @@ def finish(job: Job, status: str, *, result: dict | None = None, error: str = ""
         job.output_path = output_path
         fields.append("output_path")
     job.save(update_fields=fields)
-    cancel_file(job).unlink(missing_ok=True)
+    gate_file(job).unlink(missing_ok=True)
 
 
 def is_stale(job: Job) -> bool:

@@ -111,6 +111,10 @@ def mail_on_commit(
     return delivery
 
 
+BUSY = "busy"  # another attempt holds the delivery: it records the outcome and enqueues what follows
+SEND_LEASE = timedelta(minutes=10)  # a send that crashed is tried again after this
+
+
 @task(queue_name="default")
 def deliver_email(delivery_id: int) -> str:
     """Sends one recorded email; after a failure, enqueues itself again for the next delay (when the backend can
@@ -125,13 +129,23 @@ def deliver_email(delivery_id: int) -> str:
 
 
 def attempt(delivery: EmailDelivery) -> str:
-    """One attempt to send a delivery still to be sent; records the outcome and returns the new state."""
-    claimed = EmailDelivery.objects.filter(
-        pk=delivery.pk, status__in=[EmailDelivery.Status.PENDING, EmailDelivery.Status.RETRYING]
-    ).update(attempts=delivery.attempts + 1)
+    """One attempt to send a delivery still to be sent; records the outcome and returns the new state, or BUSY when
+    another attempt holds it (a deferred task and cron's `send_pending_emails` may reach a retry at the same moment).
+
+    The claim is one conditional UPDATE on the attempts count read (so two claims cannot both win) that also moves
+    the next attempt out of reach for the time of the send (so the cron's list does not offer it again meanwhile)."""
+    now = timezone.now()
+    claimed = (
+        EmailDelivery.objects.filter(
+            pk=delivery.pk,
+            status__in=[EmailDelivery.Status.PENDING, EmailDelivery.Status.RETRYING],
+            attempts=delivery.attempts,
+        )
+        .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
+        .update(attempts=delivery.attempts + 1, next_attempt_at=now + SEND_LEASE)
+    )
     if not claimed:
-        delivery.refresh_from_db()
-        return delivery.status
+        return BUSY
     delivery.attempts += 1
     try:
         _send(delivery.subject, delivery.body, delivery.to, delivery.headers)

@@ -487,6 +487,12 @@ def import_run_report(request, pk):
 TASK_STATES = [("READY", "En attente"), ("RUNNING", "En cours"), ("FAILED", "En échec"), ("SUCCESSFUL", "Terminées")]
 
 
+def masked_address(address: str) -> str:
+    """ "c***@example.org": the domain (a failing mail server shows) without the person."""
+    local, at, domain = address.partition("@")
+    return f"{local[:1]}***{at}{domain}" if at else "***"
+
+
 @require_safe
 @staff_required()
 def task_queue(request):
@@ -511,6 +517,8 @@ def task_queue(request):
             Q(status__in=[EmailDelivery.Status.RETRYING, EmailDelivery.Status.FAILED]) | Q(attempts__gt=1)
         ).order_by("-created_at")[:50]
     )
+    for email in emails:  # addresses are personal data: staff see enough to spot a failing domain, not the person
+        email.masked_to = [masked_address(address) for address in email.to]
     jobs = list(
         Job.objects.filter(Q(status__in=[Job.Status.FAILED, *Job.ACTIVE]) | Q(attempts__gt=1))
         .select_related("user", "organism")

@@ -379,7 +379,7 @@ def shortlist_share(request, public_id):
 
 
 class ShareEmailForm(forms.Form):
-    email = forms.EmailField(label="Courriel de la personne", help_text="Elle n'est pas conservée.")
+    email = forms.EmailField(label="Courriel de la personne", help_text="Il n'est pas conservé.")
     message = forms.CharField(
         label="Message", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=1000
     )

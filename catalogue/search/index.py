@@ -830,8 +830,11 @@ def refresh(store: Store, today: date) -> None:
         and today == store.built_on
         and now - store.read_at < interval
         and not connections[store.alias].in_atomic_block
+        and not store.feed.own
     ):
-        return  # read less than SEARCH_CHANGES_SECONDS ago: a write shows within that time (a transaction's own at once)
+        # Read less than SEARCH_CHANGES_SECONDS ago: a write shows within that time. Never after a read that applied
+        # a transaction's own (uncommitted) changes: the next read takes them back if they were rolled back.
+        return
     store.read_at = now
     feed = store.feed
     position, current = ChangeFeed.read(store.alias, feed)

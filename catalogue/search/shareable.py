@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils.formats import date_format
+
+from core.templatetags.french import long_date_text
 
 from .criteria import CRITERIA, Criterion, Kind, Role
 
@@ -96,7 +97,7 @@ def _chip_label(criterion: Criterion, value: str, form) -> str:
         return criterion.label
     if criterion.kind is Kind.DATE:
         day = form.cleaned_data.get(criterion.name)
-        return f"{criterion.label} {date_format(day, 'j F Y')}" if day else ""
+        return f"{criterion.label} {long_date_text(day)}" if day else ""
     labels = {choice.value: choice.label for choice in criterion.options(form.columns)}
     if value not in labels:
         return ""

@@ -4,9 +4,9 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.templatetags.french import long_date_text
 from sessions.models import SessionOutcome, TrainingSession
 from sessions.services import (
     bulk_result_message,
@@ -92,7 +92,7 @@ def session_confirm(request, public_id):
     sessions_bulk_update(sessions=[session], operation="confirmer", by=request.user, organism=request.organism)
     if request.htmx:
         return render(request, "organisms/dashboard_confirm_item.html", {"session": session, "confirmed": True})
-    when = f" du {date_format(session.start_date, 'j F Y')}" if session.start_date else ""
+    when = f" du {long_date_text(session.start_date)}" if session.start_date else ""
     messages.success(request, f"Session{when} confirmée.")
     return redirect("backoffice:dashboard")
 

@@ -191,3 +191,8 @@ def test_the_change_log_is_read_at_most_so_often_but_a_transaction_sees_its_own_
         assert search(Query(), today=today).total == 3
     time.sleep(0.6)
     assert search(Query(), today=today).total == 3
+    with pytest.raises(RuntimeError), transaction.atomic():
+        TrainingSessionFactory()
+        assert search(Query(), today=today).total == 4
+        raise RuntimeError("rolled back")
+    assert search(Query(), today=today).total == 3  # at once: a read that applied uncommitted rows is not trusted

@@ -77,7 +77,15 @@ def test_the_email_commands_answer_in_json_too():
         ("send_search_alerts", {"command": "send_search_alerts", "send": False, "examined": 0}),
         (
             "send_pending_emails",
-            {"command": "send_pending_emails", "pending": 0, "retrying": 0, "sent": 0, "failed": 0, "forgotten": 0},
+            {
+                "command": "send_pending_emails",
+                "pending": 0,
+                "retrying": 0,
+                "sent": 0,
+                "failed": 0,
+                "busy": 0,
+                "forgotten": 0,
+            },
         ),
     ):
         out = io.StringIO()

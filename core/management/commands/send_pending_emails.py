@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from core.mail import attempt, due_deliveries, forget_old_deliveries
+from core.mail import BUSY, attempt, due_deliveries, forget_old_deliveries
 from core.models import EmailDelivery
 from core.progress import CommandOutput, add_json_argument
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, json=False, **options):
         out = CommandOutput(self, json_mode=json)
-        outcomes = dict.fromkeys(EmailDelivery.Status.values, 0)
+        outcomes = dict.fromkeys([*EmailDelivery.Status.values, BUSY], 0)
         for delivery in due_deliveries().iterator():
             outcomes[attempt(delivery)] += 1
         forgotten = forget_old_deliveries()
