@@ -23,7 +23,7 @@ from .places import home_bounds
 from .search.engine import map_content
 from .search.engine import search as run_search
 from .search.facets import facet_groups, radius_options, sort_options
-from .search.index import reading
+from .search.index import index_alias, reading
 from .search.results import page_cards
 from .search.shareable import active_filters, back_to_search, clean_query, same_query, search_url, suggestions
 from .search.text import accented_corrections
@@ -87,7 +87,7 @@ def search(request):
         "typed_text": request.GET.get("q", ""),
         "chips": active_filters(form, data=shareable),
         "suggestions": suggestions(outcome, form, data=shareable) if outcome.total == 0 else [],
-        "corrected": accented_corrections(outcome.text, [hit.action_id for hit in outcome.hits]),
+        "corrected": accented_corrections(outcome.text, [hit.action_id for hit in outcome.hits], using=index_alias()),
         "clear_url": search_url(QueryDict(urlencode({"q": query.q}) if query.q else "")),
     }
     response = render(request, "catalogue/search.html", context)

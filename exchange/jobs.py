@@ -12,12 +12,14 @@ The person may cancel until the write starts (the file's first pass, or the prev
 an import that took longer than JOB_EMAIL_AFTER_SECONDS also tells its author by email.
 """
 
+import functools
 import re
 from pathlib import Path
 from uuid import uuid4
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
@@ -156,7 +158,7 @@ def forget_previews(user, organism, kind: str) -> None:
     """A new upload replaces the person's previews waiting for confirmation (their files are deleted)."""
     for job in Job.objects.filter(user=user, organism=organism, kind=kind, status=Job.Status.CHECKED):
         jobs.finish(job, Job.Status.CANCELLED)
-        _forget_file(job)
+        transaction.on_commit(functools.partial(_forget_file, job))  # kept if the request rolls back
 
 
 def confirm(job: Job) -> bool:

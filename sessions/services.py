@@ -8,6 +8,7 @@ from django.utils import timezone
 from catalogue.choices import RecruitmentState
 from catalogue.models import new_public_id
 from core.audit import audit_entry, audit_records, audited_save, diff, snapshot, stored_snapshot
+from core.french import counted
 from core.models import AuditEntry
 
 from .models import SessionOutcome, TrainingSession
@@ -63,9 +64,7 @@ def bulk_result_message(*, operation: str, count: int) -> str:
     one, several = BULK_DONE[operation]
     if count == 0:
         return f"Aucune session {one}."
-    if count == 1:
-        return f"1 session {one}."
-    return f"{count} sessions {several}."
+    return f"{counted(count, 'session ' + one, 'sessions ' + several)}."
 
 
 @transaction.atomic
