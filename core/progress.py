@@ -5,6 +5,8 @@ for monitoring."""
 import json
 import time
 
+from django.conf import settings
+
 BAR_WIDTH = 30
 REFRESH_SECONDS = 0.1
 
@@ -63,3 +65,11 @@ class CommandOutput:
 
 def add_json_argument(parser) -> None:
     parser.add_argument("--json", action="store_true", help="Résumé final en JSON (supervision), rien d'autre.")
+
+
+def add_mailing_arguments(parser) -> None:
+    """The arguments of the commands that email people under cron: a dry run unless --send, the portal's address for
+    the links, and --json."""
+    parser.add_argument("--send", action="store_true", help="Envoie réellement les courriels.")
+    parser.add_argument("--base-url", default=settings.PORTAL_BASE_URL, help="Adresse du portail dans les liens.")
+    add_json_argument(parser)

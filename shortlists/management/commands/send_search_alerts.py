@@ -1,8 +1,7 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from core.progress import CommandOutput, add_json_argument
+from core.progress import CommandOutput, add_mailing_arguments
 from shortlists.alerts import forget_ended, run_alerts
 
 
@@ -15,9 +14,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--send", action="store_true", help="Envoie réellement les courriels.")
-        parser.add_argument("--base-url", default=settings.PORTAL_BASE_URL, help="Adresse du portail dans les liens.")
-        add_json_argument(parser)
+        add_mailing_arguments(parser)
 
     def handle(self, *args, send, base_url, json=False, **options):
         out = CommandOutput(self, json_mode=json)
